@@ -1,0 +1,342 @@
+// Package profile holds the rules of each seed network as data: the embedded files in
+// profiles/ (one per network kind) say who the operators are and what they may do,
+// which organization types and occupations exist, who issues staff accounts, the
+// password and session policy and the service hours. Code asks the profile; it never
+// tests a profile's name.
+package profile
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed profiles/*.json
+var files embed.FS
+
+// Power is something an operator role may do. Operator roles are profile data
+// (shared/SPEC.md §1); powers are the vocabulary the policy understands.
+type Power string
+
+const (
+	PowerReviewApplications Power = "applications.review"  // approve or reject applications
+	PowerManageOrgs         Power = "organizations.manage" // change admin, withdraw
+	PowerSuspend            Power = "suspend"              // suspend and unsuspend users and organizations
+	PowerIssueMunicipal     Power = "municipal.issue"      // issue municipal staff accounts (beppu §14)
+	PowerIssueStaff         Power = "staff.issue"          // issue staff accounts on an admin's request (joso §10)
+	PowerManageUsers        Power = "users.manage"         // reissue credentials of admins, revoke
+	PowerViewAudit          Power = "audit.view"           // the audit viewer
+	PowerManageOperators    Power = "operators.manage"     // issue operator accounts
+)
+
+// AllPowers lists every power, for validation and for the vendor role.
+var AllPowers = []Power{PowerReviewApplications, PowerManageOrgs, PowerSuspend, PowerIssueMunicipal,
+	PowerIssueStaff, PowerManageUsers, PowerViewAudit, PowerManageOperators}
+
+// OperatorRole is one of the operator's roles, e.g. beppu's 事業責任者.
+type OperatorRole struct {
+	Key     string  `json:"key"`
+	Name    string  `json:"name"`
+	Article string  `json:"article"`
+	Powers  []Power `json:"powers"`
+}
+
+// Item is a keyed, named entry of a profile list (organization type, occupation).
+type Item struct {
+	Key     string `json:"key"`
+	Name    string `json:"name"`
+	Article string `json:"article,omitempty"`
+}
+
+// Undertaking is one of the points an applicant must agree to (beppu §11-1 (1)-(6)).
+type Undertaking struct {
+	Key  string `json:"key"`
+	Text string `json:"text"`
+}
+
+// Hours is a daily window in Asia/Tokyo, "HH:MM" to "HH:MM"; "00:00"-"24:00" is all day.
+type Hours struct {
+	Start   string `json:"start"`
+	End     string `json:"end"`
+	Article string `json:"article,omitempty"`
+}
+
+// PasswordPolicy follows the MHLW guideline 6.0: with a second factor 8+ characters,
+// without one 13+ characters mixing character classes.
+type PasswordPolicy struct {
+	MinLength      int  `json:"min_length"`
+	RequireMixed   bool `json:"require_mixed"` // at least three of upper, lower, digit, symbol
+	RequireTOTP    bool `json:"require_totp"`
+	MaxFailures    int  `json:"max_failures"`    // consecutive failures before the account locks
+	LockoutMinutes int  `json:"lockout_minutes"` // how long the lock lasts
+}
+
+// SessionPolicy bounds sessions and tokens.
+type SessionPolicy struct {
+	IdleMinutes   int `json:"idle_minutes"`
+	AbsoluteHours int `json:"absolute_hours"`
+	TokenHours    int `json:"token_hours"` // API bearer tokens
+}
+
+// Profile is the whole rule set of one network kind.
+type Profile struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`       // the network's own name, e.g. 別府市介護情報共有サービス（シェアポート）
+	ShortName string `json:"short_name"` // e.g. シェアポート
+	Operator  string `json:"operator"`   // who runs it, e.g. 別府市 介護保険担当
+	Source    string `json:"source"`     // the seed document
+
+	Terms struct {
+		OrgLabel   string `json:"org_label"`   // 利用組織 / 利用施設 / 利用事業所
+		AdminLabel string `json:"admin_label"` // 利用組織管理者 / 施設管理者 / 事業所管理者
+		StaffLabel string `json:"staff_label"` // 業務利用者 / 利用者 / 利用スタッフ
+	} `json:"terms"`
+
+	OperatorRoles []OperatorRole `json:"operator_roles"`
+	// ApprovalRole is the operator role whose name appears on notices (許可通知書).
+	ApprovalRole string `json:"approval_role"`
+	HasVendor    bool   `json:"has_vendor"`  // 契約事業者 with emergency powers
+	HasAuditor   bool   `json:"has_auditor"` // fukuoka §35
+	HasMunicipal bool   `json:"has_municipal_staff"`
+
+	OrgTypes    []Item `json:"org_types"`
+	Occupations []Item `json:"occupations"`
+
+	// StaffIssuer says who issues staff accounts: "admin" (the organization admin) or
+	// "operator" (on the admin's request, joso §10).
+	StaffIssuer        string `json:"staff_issuer"`
+	StaffIssuerArticle string `json:"staff_issuer_article"`
+	// ReissueNewID: a reissue stops the old ID and issues a new one (joso §10-6),
+	// instead of a new temporary password for the same ID.
+	ReissueNewID bool `json:"reissue_new_id"`
+	// AdminChangeRevokesOld: a change of admin revokes the old admin's ID and issues
+	// a new temporary one (beppu §11-3).
+	AdminChangeArticle string `json:"admin_change_article"`
+
+	Undertakings       []Undertaking `json:"undertakings"` // beppu §11-1 (1)-(6)
+	UndertakingArticle string        `json:"undertaking_article"`
+
+	Password PasswordPolicy `json:"password"`
+	Session  SessionPolicy  `json:"session"`
+
+	ServiceHours Hours `json:"service_hours"`
+	InquiryHours struct {
+		Weekdays string `json:"weekdays"` // "mon-fri"
+		Start    string `json:"start"`
+		End      string `json:"end"`
+		Closed   string `json:"closed"` // e.g. "national holidays and 12-29..01-03"
+		Article  string `json:"article"`
+	} `json:"inquiry_hours"`
+}
+
+var (
+	loadOnce sync.Once
+	loaded   map[string]*Profile
+	loadErr  error
+)
+
+func load() {
+	loaded = map[string]*Profile{}
+	entries, err := fs.ReadDir(files, "profiles")
+	if err != nil {
+		loadErr = err
+		return
+	}
+	for _, e := range entries {
+		b, err := files.ReadFile("profiles/" + e.Name())
+		if err != nil {
+			loadErr = err
+			return
+		}
+		var p Profile
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&p); err != nil {
+			loadErr = fmt.Errorf("profile %s: %w", e.Name(), err)
+			return
+		}
+		if err := p.validate(); err != nil {
+			loadErr = fmt.Errorf("profile %s: %w", e.Name(), err)
+			return
+		}
+		loaded[p.ID] = &p
+	}
+}
+
+// Get returns the profile with the given id.
+func Get(id string) (*Profile, error) {
+	loadOnce.Do(load)
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	p, ok := loaded[id]
+	if !ok {
+		return nil, fmt.Errorf("unknown profile %q (known: %s)", id, strings.Join(IDs(), ", "))
+	}
+	return p, nil
+}
+
+// MustGet is Get for profiles known to exist (tests, demo).
+func MustGet(id string) *Profile {
+	p, err := Get(id)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// IDs lists the embedded profiles.
+func IDs() []string {
+	loadOnce.Do(load)
+	ids := make([]string, 0, len(loaded))
+	for id := range loaded {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (p *Profile) validate() error {
+	if p.ID == "" || p.Name == "" {
+		return fmt.Errorf("id and name are required")
+	}
+	if len(p.OperatorRoles) == 0 {
+		return fmt.Errorf("at least one operator role is required")
+	}
+	known := map[Power]bool{}
+	for _, pw := range AllPowers {
+		known[pw] = true
+	}
+	for _, r := range p.OperatorRoles {
+		for _, pw := range r.Powers {
+			if !known[pw] {
+				return fmt.Errorf("operator role %s: unknown power %q", r.Key, pw)
+			}
+		}
+	}
+	if p.OperatorRole(p.ApprovalRole) == nil {
+		return fmt.Errorf("approval_role %q is not an operator role", p.ApprovalRole)
+	}
+	if p.StaffIssuer != "admin" && p.StaffIssuer != "operator" {
+		return fmt.Errorf("staff_issuer must be admin or operator")
+	}
+	if len(p.OrgTypes) == 0 || len(p.Occupations) == 0 {
+		return fmt.Errorf("org_types and occupations are required")
+	}
+	if p.Password.MinLength < 8 {
+		return fmt.Errorf("password.min_length must be at least 8 (MHLW guideline 6.0)")
+	}
+	if !p.Password.RequireTOTP && (p.Password.MinLength < 13 || !p.Password.RequireMixed) {
+		return fmt.Errorf("without a required second factor the password must be 13+ mixed characters (MHLW guideline 6.0)")
+	}
+	if p.Session.IdleMinutes <= 0 || p.Session.AbsoluteHours <= 0 || p.Session.TokenHours <= 0 {
+		return fmt.Errorf("session timeouts are required")
+	}
+	if _, _, err := p.ServiceWindow(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// OperatorRole returns the operator role with the key, or nil.
+func (p *Profile) OperatorRole(key string) *OperatorRole {
+	for i := range p.OperatorRoles {
+		if p.OperatorRoles[i].Key == key {
+			return &p.OperatorRoles[i]
+		}
+	}
+	return nil
+}
+
+// HasPower reports whether an operator role holds a power.
+func (p *Profile) HasPower(roleKey string, pw Power) bool {
+	r := p.OperatorRole(roleKey)
+	if r == nil {
+		return false
+	}
+	for _, x := range r.Powers {
+		if x == pw {
+			return true
+		}
+	}
+	return false
+}
+
+// RolesWith lists the operator roles holding a power (for display: who may do this).
+func (p *Profile) RolesWith(pw Power) []OperatorRole {
+	var out []OperatorRole
+	for _, r := range p.OperatorRoles {
+		if p.HasPower(r.Key, pw) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// OrgType returns the organization type with the key, or nil.
+func (p *Profile) OrgType(key string) *Item { return find(p.OrgTypes, key) }
+
+// Occupation returns the occupation with the key, or nil.
+func (p *Profile) Occupation(key string) *Item { return find(p.Occupations, key) }
+
+func find(items []Item, key string) *Item {
+	for i := range items {
+		if items[i].Key == key {
+			return &items[i]
+		}
+	}
+	return nil
+}
+
+var tokyo = mustTokyo()
+
+func mustTokyo() *time.Location {
+	loc, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		// time/tzdata is imported by the binary; keep a fixed zone as a last resort.
+		return time.FixedZone("JST", 9*3600)
+	}
+	return loc
+}
+
+// Tokyo is the zone every business rule is computed in.
+func Tokyo() *time.Location { return tokyo }
+
+func parseHHMM(s string) (int, error) {
+	var h, m int
+	if _, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("bad time %q: want HH:MM", s)
+	}
+	return h*60 + m, nil
+}
+
+// ServiceWindow returns the service hours as minutes after midnight.
+func (p *Profile) ServiceWindow() (start, end int, err error) {
+	if start, err = parseHHMM(p.ServiceHours.Start); err != nil {
+		return
+	}
+	if end, err = parseHHMM(p.ServiceHours.End); err != nil {
+		return
+	}
+	if end <= start {
+		err = fmt.Errorf("service hours end %s must be after start %s", p.ServiceHours.End, p.ServiceHours.Start)
+	}
+	return
+}
+
+// InService reports whether t falls inside the service hours, in Asia/Tokyo
+// (beppu §9: 0-24; fukuoka §15: 8:00-22:00).
+func (p *Profile) InService(t time.Time) bool {
+	start, end, err := p.ServiceWindow()
+	if err != nil {
+		return false
+	}
+	lt := t.In(tokyo)
+	m := lt.Hour()*60 + lt.Minute()
+	return m >= start && m < end
+}

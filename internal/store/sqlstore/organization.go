@@ -1,0 +1,57 @@
+package sqlstore
+
+import (
+	"context"
+
+	"renraku/internal/domain"
+)
+
+const orgCols = `network_id, id, name, type, address, phone, status, conditions, suspend_reason, application_id, created_at, updated_at`
+
+func (t *Tx) CreateOrganization(ctx context.Context, o *domain.Organization) error {
+	_, err := t.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		o.NetworkID, o.ID, o.Name, o.Type, o.Address, o.Phone, string(o.Status), o.Conditions, o.SuspendReason,
+		o.ApplicationID, o.CreatedAt.UTC(), o.UpdatedAt.UTC())
+	return err
+}
+
+func scanOrg(sc interface{ Scan(...any) error }) (*domain.Organization, error) {
+	var o domain.Organization
+	var status string
+	if err := sc.Scan(&o.NetworkID, &o.ID, &o.Name, &o.Type, &o.Address, &o.Phone, &status, &o.Conditions,
+		&o.SuspendReason, &o.ApplicationID, &o.CreatedAt, &o.UpdatedAt); err != nil {
+		return nil, normalize(err)
+	}
+	o.Status = domain.OrgStatus(status)
+	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	return &o, nil
+}
+
+func (t *Tx) FindOrganization(ctx context.Context, net, id string) (*domain.Organization, error) {
+	return scanOrg(t.queryRow(ctx, `SELECT `+orgCols+` FROM organizations WHERE network_id = $1 AND id = $2`, net, id))
+}
+
+func (t *Tx) FindOrganizations(ctx context.Context, net string, f domain.OrgFilter) ([]*domain.Organization, error) {
+	rows, err := t.query(ctx, `SELECT `+orgCols+` FROM organizations
+		WHERE network_id = $1 AND (CAST($2 AS TEXT) = '' OR status = $2) AND (CAST($3 AS TEXT) = '' OR name LIKE '%' || CAST($3 AS TEXT) || '%')
+		ORDER BY name, id`, net, string(f.Status), f.Query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*domain.Organization
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (t *Tx) UpdateOrganization(ctx context.Context, o *domain.Organization) error {
+	return mustAffect(t.exec(ctx, `UPDATE organizations SET name = $3, type = $4, address = $5, phone = $6, status = $7,
+		conditions = $8, suspend_reason = $9, updated_at = $10 WHERE network_id = $1 AND id = $2`,
+		o.NetworkID, o.ID, o.Name, o.Type, o.Address, o.Phone, string(o.Status), o.Conditions, o.SuspendReason, o.UpdatedAt.UTC()))
+}
