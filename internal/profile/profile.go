@@ -76,6 +76,22 @@ type PasswordPolicy struct {
 	LockoutMinutes int  `json:"lockout_minutes"` // how long the lock lasts
 }
 
+// ClientCertPolicy says whether the seed's terminals log in with a client certificate
+// (SPEC §2 two-factor login: katori §6, joso §38). TOTP and passkeys are offered
+// regardless; this records what the seed itself asks for.
+type ClientCertPolicy struct {
+	// Enabled: access needs a client certificate installed on the terminal (katori
+	// §6-1..2: the admin downloads it with the access code the city issues; joso §38).
+	Enabled bool `json:"enabled"`
+	// AdminIssues: the organization admin issues further certificates, one per
+	// device, from the portal's 利用者管理 (katori §6-4).
+	AdminIssues bool `json:"admin_issues"`
+	// LentDeviceOnly: a certificate may be installed only on a device the facility
+	// lent, and is revoked at once when the device is lost or retired (joso §38-1..3).
+	LentDeviceOnly bool   `json:"lent_device_only"`
+	Article        string `json:"article,omitempty"`
+}
+
 // SessionPolicy bounds sessions and tokens.
 type SessionPolicy struct {
 	IdleMinutes   int `json:"idle_minutes"`
@@ -103,6 +119,10 @@ type Profile struct {
 	HasVendor    bool   `json:"has_vendor"`  // 契約事業者 with emergency powers
 	HasAuditor   bool   `json:"has_auditor"` // fukuoka §35
 	HasMunicipal bool   `json:"has_municipal_staff"`
+	// HasCitizenUsers: the person supported and their family may hold read-only
+	// 市民利用者 accounts, applied for to and issued by the operator
+	// (fukuoka §2 (6), §10-5..7, §11-3, §12-4).
+	HasCitizenUsers bool `json:"has_citizen_users"`
 
 	OrgTypes    []Item `json:"org_types"`
 	Occupations []Item `json:"occupations"`
@@ -121,8 +141,9 @@ type Profile struct {
 	Undertakings       []Undertaking `json:"undertakings"` // beppu §11-1 (1)-(6)
 	UndertakingArticle string        `json:"undertaking_article"`
 
-	Password PasswordPolicy `json:"password"`
-	Session  SessionPolicy  `json:"session"`
+	Password   PasswordPolicy   `json:"password"`
+	ClientCert ClientCertPolicy `json:"client_cert"`
+	Session    SessionPolicy    `json:"session"`
 
 	ServiceHours Hours `json:"service_hours"`
 	InquiryHours struct {
@@ -162,6 +183,10 @@ func load() {
 		}
 		if err := p.validate(); err != nil {
 			loadErr = fmt.Errorf("profile %s: %w", e.Name(), err)
+			return
+		}
+		if p.ID+".json" != e.Name() {
+			loadErr = fmt.Errorf("profile %s: id %q does not match the file name", e.Name(), p.ID)
 			return
 		}
 		loaded[p.ID] = &p
@@ -233,6 +258,9 @@ func (p *Profile) validate() error {
 	}
 	if !p.Password.RequireTOTP && (p.Password.MinLength < 13 || !p.Password.RequireMixed) {
 		return fmt.Errorf("without a required second factor the password must be 13+ mixed characters (MHLW guideline 6.0)")
+	}
+	if !p.ClientCert.Enabled && (p.ClientCert.AdminIssues || p.ClientCert.LentDeviceOnly) {
+		return fmt.Errorf("client_cert: admin_issues and lent_device_only need enabled")
 	}
 	if p.Session.IdleMinutes <= 0 || p.Session.AbsoluteHours <= 0 || p.Session.TokenHours <= 0 {
 		return fmt.Errorf("session timeouts are required")
