@@ -113,3 +113,34 @@ var ErrNotFound = &Error{Code: ENOTFOUND, Message: "見つかりません。"}
 
 // ErrForbidden is the plain denial; the reason is audited, not shown.
 var ErrForbidden = &Error{Code: EFORBIDDEN, Message: "この操作を行う権限がありません。"}
+
+// HTTPStatus maps the error vocabulary to an HTTP status; the web UI and the API
+// both use it, so the mapping lives here once.
+func HTTPStatus(err error) int {
+	switch ErrorCode(err) {
+	case ENOTFOUND:
+		return 404
+	case EINVALID:
+		return 422
+	case EFORBIDDEN:
+		return 403
+	case ECONFLICT:
+		return 409
+	case EUNAVAILABLE:
+		return 503
+	case EUNAUTHORIZED:
+		return 401
+	case ELIMITED:
+		return 429
+	}
+	return 500
+}
+
+// PublicMessage is the Japanese message to show for err; internal errors get a
+// generic message (their detail goes to the log, never to the user).
+func PublicMessage(err error) string {
+	if e := AsError(err); e != nil && e.Message != "" && e.Code != EINTERNAL {
+		return e.Message
+	}
+	return "システムエラーが発生しました。時間をおいて再度お試しください。解決しない場合は運営者にお問い合わせください。"
+}

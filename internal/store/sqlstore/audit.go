@@ -59,7 +59,7 @@ func (t *Tx) FindAuditEvents(ctx context.Context, net string, f domain.AuditFilt
 		add("actor_org_id = ?", f.ActorOrgID)
 	}
 	if f.Action != "" {
-		add("action LIKE ? || '%'", f.Action)
+		add(`action LIKE ? || '%' ESCAPE '\'`, likeEscape(f.Action))
 	}
 	if !f.From.IsZero() {
 		add("at >= ?", f.From.UTC())

@@ -58,7 +58,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// WAL for concurrent readers, foreign keys on, a busy timeout for writers
 		// waiting on each other, and BEGIN IMMEDIATE so a transaction takes the
 		// write lock up front instead of failing on upgrade.
-		conn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+		// The path goes into a file: URI, where "#" would end it (and drop every
+		// pragma) and "?" or "%" would be misread: escape them.
+		conn := "file:" + uriPath.Replace(path) + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 			"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
 		db, err := sql.Open("sqlite", conn)
 		if err != nil {
@@ -84,6 +86,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	return d, nil
 }
+
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // redact hides a password in a URL so it never reaches a log line.
 func redact(dsn string) string {
@@ -206,6 +210,13 @@ func normalize(err error) error {
 		return &domain.Error{Code: domain.ECONFLICT, Message: "既に登録されています。", Err: err}
 	}
 	return err
+}
+
+// likeEscape makes s a literal LIKE pattern under ESCAPE '\', so user input such
+// as "100%" or "staff_request" matches itself only. SQLite has no default escape
+// character; PostgreSQL's is the same backslash.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 type migration struct {

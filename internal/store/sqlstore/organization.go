@@ -33,8 +33,9 @@ func (t *Tx) FindOrganization(ctx context.Context, net, id string) (*domain.Orga
 
 func (t *Tx) FindOrganizations(ctx context.Context, net string, f domain.OrgFilter) ([]*domain.Organization, error) {
 	rows, err := t.query(ctx, `SELECT `+orgCols+` FROM organizations
-		WHERE network_id = $1 AND (CAST($2 AS TEXT) = '' OR status = $2) AND (CAST($3 AS TEXT) = '' OR name LIKE '%' || CAST($3 AS TEXT) || '%')
-		ORDER BY name, id`, net, string(f.Status), f.Query)
+		WHERE network_id = $1 AND (CAST($2 AS TEXT) = '' OR status = $2)
+		AND (CAST($3 AS TEXT) = '' OR LOWER(name) LIKE '%' || LOWER(CAST($3 AS TEXT)) || '%' ESCAPE '\')
+		ORDER BY name, id`, net, string(f.Status), likeEscape(f.Query))
 	if err != nil {
 		return nil, err
 	}
