@@ -3,8 +3,8 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"log/slog"
 	"io"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
