@@ -115,7 +115,7 @@ func buildVersion() string {
 				return "dev-" + s.Value
 			}
 		}
-		if bi.Main.Version != "" {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			return bi.Main.Version
 		}
 	}
@@ -385,10 +385,12 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if c.keyHex == "" && c.keyFile == "" {
-		// The demo keeps its own key file so that a second run can read the first
-		// run's data; production (`serve`) has no such default.
-		c.keyFile = "renraku-demo.key"
+	if c.keyHex == "" {
+		// The demo keeps its own key file (created on first use) so that a second
+		// run can read the first run's data; production (`serve`) has no such default.
+		if c.keyFile == "" {
+			c.keyFile = "renraku-demo.key"
+		}
 		if _, err := os.Stat(c.keyFile); errors.Is(err, os.ErrNotExist) {
 			if _, err := secret.GenerateFile(c.keyFile); err != nil {
 				return err
@@ -447,9 +449,10 @@ func printLogins(w io.Writer, logins []demo.Login, base string) {
 	fmt.Fprintf(w, "Every demo account's password is %q. The 6-digit code changes every 30 s:\n", demo.Password)
 	fmt.Fprintf(w, "open %s/demo/logins for the current codes, or add the TOTP secret to an authenticator app.\n\n", base)
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "NETWORK\tLOGIN ID\tROLE\tORGANIZATION\tTOTP SECRET")
+	// Japanese columns last: tabwriter counts characters, not display width.
+	fmt.Fprintln(tw, "NETWORK\tLOGIN ID\tTOTP SECRET\tROLE / ORGANIZATION")
 	for _, l := range logins {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Network, l.LoginID, l.RoleName, l.Organization, l.TOTPSecret)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s / %s\n", l.Network, l.LoginID, l.TOTPSecret, l.RoleName, l.Organization)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
