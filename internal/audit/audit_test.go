@@ -46,6 +46,7 @@ func event(net string, i int) *domain.AuditEvent {
 // appendEvents appends n events to net, one transaction each, a second apart.
 func appendEvents(t testing.TB, st store.Store, l *Log, clk *clock.Fake, net string, n int) []int64 {
 	t.Helper()
+	ensureNetwork(t, st, net)
 	var ids []int64
 	for i := range n {
 		ev := event(net, i)
@@ -58,6 +59,20 @@ func appendEvents(t testing.TB, st store.Store, l *Log, clk *clock.Fake, net str
 		}
 	}
 	return ids
+}
+
+// ensureNetwork creates the network row the sealer finds networks by.
+func ensureNetwork(t testing.TB, st store.Store, net string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := st.Transact(ctx, func(tx store.Tx) error {
+		if _, err := tx.FindNetwork(ctx, net); err == nil {
+			return nil
+		}
+		return tx.CreateNetwork(ctx, &domain.Network{ID: net, Profile: "beppu", Name: net, CreatedAt: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func seal(t testing.TB, s *Sealer, want int) {
@@ -313,6 +328,7 @@ func TestSealWhileAppending(t *testing.T) {
 		keys := testKeys(t, 1)
 		l := New(keys, clock.Real{})
 		s := NewSealer(db, keys, clock.Real{}, "host-a")
+		ensureNetwork(t, db, "beppu")
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { s.Run(ctx, 2*time.Millisecond); close(done) }()

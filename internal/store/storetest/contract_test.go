@@ -722,6 +722,17 @@ func TestContractAuditEvents(t *testing.T) {
 		diff(t, "AuditEventsFrom(A, e2, 2)", list, inUTCAll(e3, e4))
 		list = get(t, db, func(tx store.Tx) ([]*domain.AuditEvent, error) { return tx.AuditEventsFrom(ctx, netB, 0, 10) })
 		diff(t, "AuditEventsFrom(B, 0)", list, inUTCAll(b1))
+		// AuditNetworks names every network (each network's log starts with its creation).
+		if err := db.Transact(ctx, func(tx store.Tx) error {
+			for _, id := range []string{netB, netA} {
+				if err := tx.CreateNetwork(ctx, &domain.Network{ID: id, Profile: "beppu", Name: id, CreatedAt: t0}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 		nets := get(t, db, func(tx store.Tx) ([]string, error) { return tx.AuditNetworks(ctx) })
 		diff(t, "AuditNetworks", nets, []string{netA, netB})
 	})
