@@ -180,6 +180,7 @@ func (c *common) open(ctx context.Context) (*sqlstore.DB, error) {
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("migrate", getenv, stderr, &c, "")
+	appRole := fs.String("app-role", env(getenv, "RENRAKU_APP_ROLE", ""), "PostgreSQL: grant this role what the application needs, with no UPDATE or DELETE on the audit log (RENRAKU_APP_ROLE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -188,6 +189,12 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer db.Close()
+	if *appRole != "" {
+		if err := db.GrantAppRole(ctx, *appRole); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "granted %s the application's privileges (audit log: SELECT, INSERT only)\n", *appRole)
+	}
 	applied, latest, err := db.MigrationVersion(ctx)
 	if err != nil {
 		return err

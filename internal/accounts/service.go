@@ -151,13 +151,14 @@ func (s *Service) authorize(ctx context.Context, a policy.Actor, act policy.Acti
 	if err := s.st.Transact(context.WithoutCancel(ctx), func(tx store.Tx) error { return s.log.Append(ctx, tx, ev) }); err != nil {
 		return err
 	}
-	if a.Stage != "" && a.Stage != domain.StageFull {
-		return domain.Problem(domain.EFORBIDDEN, "setup-required", "初回ログインの設定（パスワード変更・二要素認証の登録）を完了してください。")
-	}
-	if !policy.Decide(a, policy.UseService, res).Allow {
-		p := a.Profile
+	full := a
+	full.Stage = domain.StageFull
+	if p := a.Profile; p != nil && !p.InService(a.Now) && !policy.Decide(full, policy.UseService, res).Allow {
 		return domain.Problem(domain.EUNAVAILABLE, "outside-service-hours",
 			"サービス提供時間外です（"+p.ServiceHours.Start+"〜"+p.ServiceHours.End+"）。時間内に再度ご利用ください。")
+	}
+	if a.Stage != "" && a.Stage != domain.StageFull {
+		return domain.Problem(domain.EFORBIDDEN, "setup-required", "初回ログインの設定（パスワード変更・二要素認証の登録）を完了してください。")
 	}
 	return domain.ErrForbidden
 }

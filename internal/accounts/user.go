@@ -70,7 +70,11 @@ func (s *Service) IssueStaff(ctx context.Context, a policy.Actor, orgID string, 
 // §10-1..2), or for a new ID when a staff member lost theirs (joso §10-4..6,
 // targetUserID set).
 func (s *Service) RequestStaff(ctx context.Context, a policy.Actor, in StaffInput, targetUserID string) (*domain.StaffRequest, error) {
-	if err := s.authorize(ctx, a, policy.RequestStaff, policy.Resource{OrgID: a.OrgID}, "organization", a.OrgID); err != nil {
+	act := policy.RequestStaff
+	if targetUserID != "" {
+		act = policy.RequestReissue
+	}
+	if err := s.authorize(ctx, a, act, policy.Resource{OrgID: a.OrgID}, "organization", a.OrgID); err != nil {
 		return nil, err
 	}
 	var req *domain.StaffRequest
@@ -111,6 +115,9 @@ func (s *Service) StaffRequests(ctx context.Context, a policy.Actor, orgID strin
 	act := policy.DecideStaffRequest
 	if orgID != "" {
 		act = policy.RequestStaff
+		if !policy.Decide(a, act, policy.Resource{OrgID: orgID}).Allow {
+			act = policy.RequestReissue
+		}
 	}
 	if err := s.authorize(ctx, a, act, policy.Resource{OrgID: orgID}, "staff_request", ""); err != nil {
 		return nil, err

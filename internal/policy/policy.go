@@ -43,10 +43,11 @@ const (
 	ViewOrganization    Action = "organization.view" // Resource.OrgID
 	ManageOrganization  Action = "organization.manage"
 	SuspendOrganization Action = "organization.suspend"
-	SuspendUser         Action = "user.suspend" // Resource.UserRole, Resource.OrgID
-	ListUsers           Action = "users.list"   // Resource.OrgID ("" = network-level accounts)
-	IssueStaff          Action = "staff.issue"  // Resource.OrgID
-	RequestStaff        Action = "staff.request"
+	SuspendUser         Action = "user.suspend"          // Resource.UserRole, Resource.OrgID
+	ListUsers           Action = "users.list"            // Resource.OrgID ("" = network-level accounts)
+	IssueStaff          Action = "staff.issue"           // Resource.OrgID
+	RequestStaff        Action = "staff.request"         // a new staff account (joso §10-1)
+	RequestReissue      Action = "staff.reissue.request" // a new ID for a staff member who lost theirs (joso §10-5, katori §10-2)
 	DecideStaffRequest  Action = "staff.request.decide"
 	ManageUser          Action = "user.manage" // revoke, reissue; Resource.OrgID, Resource.UserRole
 	IssueNetworkAccount Action = "network_account.issue"
@@ -75,15 +76,38 @@ func Decide(a Actor, act Action, res Resource) Decision {
 	if p == nil || a.UserID == "" || a.NetworkID == "" {
 		return deny("no authenticated actor")
 	}
+	networkLevel := a.Role == domain.RoleOperator || a.Role == domain.RoleAuditor || a.Role == domain.RoleVendor
+	switch a.Role {
+	case domain.RoleOperator:
+		if p.OperatorRole(a.OperatorRole) == nil {
+			return deny("operator role " + a.OperatorRole + " does not exist in this network")
+		}
+	case domain.RoleAuditor:
+		if !p.HasAuditor {
+			return deny("this network has no auditor role")
+		}
+	case domain.RoleVendor:
+		if !p.HasVendor {
+			return deny("this network has no contracted vendor role")
+		}
+	case domain.RoleMunicipal:
+		if !p.HasMunicipal {
+			return deny("this network has no municipal staff")
+		}
+	case domain.RoleAdmin, domain.RoleStaff:
+	default:
+		return deny("unknown role " + string(a.Role))
+	}
+	// fukuoka §15: the whole system, first-login setup included, is used within
+	// the service hours; network-level accounts keep access.
+	if !networkLevel && !p.InService(a.Now) {
+		return deny("outside service hours " + p.ServiceHours.Start + "-" + p.ServiceHours.End)
+	}
 	if a.Stage != "" && a.Stage != domain.StageFull {
 		if act == CompleteSetup {
 			return allow("first-login setup")
 		}
 		return deny("first-login setup not finished: " + string(a.Stage))
-	}
-	networkLevel := a.Role == domain.RoleOperator || a.Role == domain.RoleAuditor || a.Role == domain.RoleVendor
-	if act != UseService && !Decide(a, UseService, res).Allow {
-		return Decide(a, UseService, res)
 	}
 	power := func(pw profile.Power) Decision {
 		switch a.Role {
@@ -115,9 +139,6 @@ func Decide(a Actor, act Action, res Resource) Decision {
 		if networkLevel {
 			return allow("network-level accounts keep access outside service hours")
 		}
-		if !p.InService(a.Now) {
-			return deny("outside service hours " + p.ServiceHours.Start + "-" + p.ServiceHours.End)
-		}
 		return allow("within service hours")
 	case ViewOwnAccount, CompleteSetup:
 		return allow("own account")
@@ -136,6 +157,10 @@ func Decide(a Actor, act Action, res Resource) Decision {
 		if d := power(profile.PowerIssueStaff); d.Allow {
 			return d
 		}
+		// beppu §7-3 (3), fukuoka §7-3 (3): 運営事務局 manages the admins' registrations.
+		if d := power(profile.PowerManageUsers); d.Allow {
+			return d
+		}
 		if d := power(profile.PowerViewAudit); d.Allow {
 			return d
 		}
@@ -152,6 +177,11 @@ func Decide(a Actor, act Action, res Resource) Decision {
 	case SuspendUser:
 		if res.UserID == a.UserID {
 			return deny("cannot suspend oneself")
+		}
+		// The vendor stops users' IDs in an emergency (katori §30-2, joso §29-2,
+		// sendai §29-2), never the operator's or the auditor's.
+		if a.Role == domain.RoleVendor && (res.UserRole == domain.RoleOperator || res.UserRole == domain.RoleAuditor || res.UserRole == domain.RoleVendor) {
+			return deny("the vendor cannot suspend network-level accounts")
 		}
 		return power(profile.PowerSuspend)
 	case ListUsers:
@@ -184,6 +214,13 @@ func Decide(a Actor, act Action, res Resource) Decision {
 			return allow("the admin requests staff accounts from the operator (" + p.StaffIssuerArticle + ")")
 		}
 		return deny("staff accounts are not requested in this network")
+	case RequestReissue:
+		// joso §10-5: the admin reports a lost ID to the city; katori §10-2: when the
+		// online reissue is difficult the admin asks the city for a new ID.
+		if ownOrgAdmin && len(p.RolesWith(profile.PowerIssueStaff)) > 0 {
+			return allow("the admin asks the operator to stop the ID and issue a new one")
+		}
+		return deny("reissues are not requested from the operator in this network")
 	case DecideStaffRequest:
 		return power(profile.PowerIssueStaff)
 	case ManageUser:
