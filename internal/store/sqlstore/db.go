@@ -258,6 +258,19 @@ func (d *DB) migrations() ([]migration, error) {
 }
 
 func (d *DB) ensureMigrationTable(ctx context.Context) error {
+	// Look before creating: the application's PostgreSQL role has no CREATE
+	// privilege and must still be able to start against a current schema.
+	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if d.dialect == Postgres {
+		exists = `SELECT COUNT(*) FROM pg_class WHERE oid = to_regclass('schema_migrations')`
+	}
+	var n int
+	if err := d.db.QueryRowContext(ctx, exists).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
 	_, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
 	return err
