@@ -87,6 +87,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		} else if err != nil {
 			return err
 		}
+		if !u.LockedUntil.IsZero() && !now.Before(u.LockedUntil) {
+			// The lock has run out: count failures afresh, or one slip would lock again.
+			u.FailedLogins, u.LockedUntil = 0, timeZero
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+		}
 		if now.Before(u.LockedUntil) {
 			mins := int(u.LockedUntil.Sub(now).Minutes()) + 1
 			return fail(u, "locked", domain.Problem(domain.ELIMITED, "locked",
@@ -131,7 +138,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 			step, ok := s.checkTOTP(u, in.OTP, now)
 			if !ok {
 				if _, err := tx.RecordFailedLogin(ctx, in.Network, u.ID, func(n int) time.Time {
-					if n >= p.Password.MaxFailures {
+					if n >= p.Password.MaxFailures && p.Password.MaxFailures > 0 {
 						return now.Add(time.Duration(p.Password.LockoutMinutes) * time.Minute)
 					}
 					return timeZero
@@ -285,15 +292,17 @@ func (s *Service) Authenticate(ctx context.Context, net, token string) (*Princip
 			return err
 		}
 		now := s.now()
-		if !sess.RevokedAt.IsZero() || !now.Before(sess.ExpiresAt) || !now.Before(sess.IdleUntil) {
-			return errSessionEnded
-		}
 		u, err := tx.FindUser(ctx, net, sess.UserID)
 		if err != nil {
 			return errSessionEnded
 		}
+		// A suspended or revoked account says so, even though its sessions were
+		// ended with it: "log in again" would be the wrong advice.
 		if e := s.accountUsable(ctx, tx, u); e != nil {
 			return e
+		}
+		if !sess.RevokedAt.IsZero() || !now.Before(sess.ExpiresAt) || !now.Before(sess.IdleUntil) {
+			return errSessionEnded
 		}
 		var org *domain.Organization
 		if u.OrgID != "" {
@@ -315,7 +324,15 @@ func (s *Service) Authenticate(ctx context.Context, net, token string) (*Princip
 		pr = &Principal{User: u, Session: sess, Org: org, Network: n, Actor: ActorFor(u, p, now, sess.Stage)}
 		return nil
 	})
-	return pr, err
+	if err != nil {
+		return nil, err
+	}
+	// Outside the service hours only network-level accounts keep access (fukuoka
+	// §15, beppu §9); the refusal is audited like every denial.
+	if !policy.Decide(pr.Actor, policy.UseService, policy.Resource{}).Allow && !pr.Actor.Profile.InService(pr.Actor.Now) {
+		return nil, s.authorize(ctx, pr.Actor, policy.UseService, policy.Resource{}, "session", pr.Session.ID)
+	}
+	return pr, nil
 }
 
 // Logout ends the principal's session or token.
@@ -382,6 +399,8 @@ func (s *Service) ChangePassword(ctx context.Context, pr *Principal, current, ne
 	}
 	if current == "" {
 		errs.Add("current_password", "現在のパスワードを入力してください。")
+	} else if len(current) > 4*MaxPasswordLength {
+		errs.Add("current_password", "現在のパスワードが長すぎます。")
 	}
 	if msg := CheckPasswordPolicy(p.Password, effectiveID, pr.User.DisplayName, next); msg != "" {
 		errs.Add("new_password", msg)
@@ -477,7 +496,10 @@ func (s *Service) BeginTOTP(ctx context.Context, pr *Principal) (*TOTPEnrolment,
 			return err
 		}
 		u.TOTPSecret, u.UpdatedAt = sealed, s.now()
-		return tx.UpdateUser(ctx, u)
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.log.Append(ctx, tx, event(ctx, u.NetworkID, &pr.Actor, "totp.begin", "user", u.ID, nil))
 	})
 	if err != nil {
 		return nil, err

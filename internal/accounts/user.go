@@ -69,24 +69,24 @@ func (s *Service) IssueStaff(ctx context.Context, a policy.Actor, orgID string, 
 // RequestStaff files an admin's request for a staff account to the operator (joso
 // §10-1..2), or for a new ID when a staff member lost theirs (joso §10-4..6,
 // targetUserID set).
-func (s *Service) RequestStaff(ctx context.Context, a policy.Actor, in StaffInput, targetUserID string) (*domain.StaffRequest, error) {
+func (s *Service) RequestStaff(ctx context.Context, a policy.Actor, orgID string, in StaffInput, targetUserID string) (*domain.StaffRequest, error) {
 	act := policy.RequestStaff
 	if targetUserID != "" {
 		act = policy.RequestReissue
 	}
-	if err := s.authorize(ctx, a, act, policy.Resource{OrgID: a.OrgID}, "organization", a.OrgID); err != nil {
+	if err := s.authorize(ctx, a, act, policy.Resource{OrgID: orgID}, "organization", orgID); err != nil {
 		return nil, err
 	}
 	var req *domain.StaffRequest
 	err := s.st.Transact(ctx, func(tx store.Tx) error {
-		if _, err := activeOrg(ctx, tx, a.NetworkID, a.OrgID); err != nil {
+		if _, err := activeOrg(ctx, tx, a.NetworkID, orgID); err != nil {
 			return err
 		}
-		r := &domain.StaffRequest{NetworkID: a.NetworkID, ID: domain.NewID(), OrgID: a.OrgID, RequestedBy: a.UserID,
+		r := &domain.StaffRequest{NetworkID: a.NetworkID, ID: domain.NewID(), OrgID: orgID, RequestedBy: a.UserID,
 			Kind: "new", Status: domain.StaffRequestPending, CreatedAt: s.now()}
 		if targetUserID != "" {
 			t, err := tx.FindUser(ctx, a.NetworkID, targetUserID)
-			if err != nil || t.OrgID != a.OrgID || t.Role != domain.RoleStaff {
+			if err != nil || t.OrgID != orgID || t.Role != domain.RoleStaff {
 				return domain.ErrNotFound
 			}
 			if t.Status == domain.UserRevoked {
@@ -345,13 +345,11 @@ func (s *Service) IssueNetworkAccount(ctx context.Context, a policy.Actor, in Ne
 		if a.Profile.OperatorRole(in.OperatorRole) == nil {
 			errs.Add("operator_role", "運営者の役割を選んでください。")
 		}
-	case domain.RoleMunicipal:
-		in.OperatorRole = ""
-		if in.Occupation != "" && a.Profile.Occupation(in.Occupation) == nil {
-			errs.Add("occupation", "職種の指定が正しくありません。")
-		}
 	default:
 		in.OperatorRole = ""
+	}
+	if in.Occupation != "" && (in.Role != domain.RoleMunicipal || a.Profile.Occupation(in.Occupation) == nil) {
+		errs.Add("occupation", "職種の指定が正しくありません（職種は行政利用者のみ、一覧から選びます）。")
 	}
 	if err := errs.Err(); err != nil {
 		return Credentials{}, err

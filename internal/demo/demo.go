@@ -265,7 +265,7 @@ func seedNetwork(ctx context.Context, acc *accounts.Service, keys *secret.Keyrin
 			var sc accounts.Credentials
 			if p.StaffIssuer == "operator" {
 				// joso §10: the admin asks, the city issues.
-				req, err := acc.RequestStaff(ctx, admin, in, "")
+				req, err := acc.RequestStaff(ctx, admin, org.ID, in, "")
 				if err != nil {
 					return nil, err
 				}

@@ -250,7 +250,7 @@ func (w *Web) staffIssue(rw http.ResponseWriter, r *http.Request, pr *accounts.P
 
 func (w *Web) staffRequest(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal) {
 	w.orgAction(rw, r, pr, "requested", func(f map[string][]string) error {
-		_, err := w.acc.RequestStaff(r.Context(), pr.Actor, accounts.StaffInput{
+		_, err := w.acc.RequestStaff(r.Context(), pr.Actor, r.PathValue("id"), accounts.StaffInput{
 			DisplayName: first(f, "display_name"), Email: first(f, "email"), Occupation: first(f, "occupation")}, first(f, "target_user_id"))
 		return err
 	})

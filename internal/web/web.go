@@ -324,12 +324,6 @@ func (w *Web) auth(setup bool, h authedHandler) http.HandlerFunc {
 				http.Redirect(rw, r, "/n/"+net+"/setup/totp", http.StatusSeeOther)
 				return
 			}
-			if d := policy.Decide(pr.Actor, policy.UseService, policy.Resource{}); !d.Allow {
-				p := w.newPage(r, "サービス提供時間外", pr)
-				p.Error = "サービス提供時間外です（" + pr.Actor.Profile.ServiceHours.Start + "〜" + pr.Actor.Profile.ServiceHours.End + "）。時間内に再度ご利用ください。"
-				w.render(rw, r, http.StatusServiceUnavailable, "error.html", p)
-				return
-			}
 		}
 		h(rw, r, pr)
 	}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"net/http"
+
+	"renraku/internal/accounts"
+)
+
+// route is one endpoint of the JSON API. The table below is the only list of
+// routes: Routes registers it and the OpenAPI test compares openapi.json with it.
+type route struct {
+	Method string
+	Path   string // a ServeMux pattern path; OpenAPI uses the same {name} syntax
+	// Public routes need no bearer token; every other route authenticates first.
+	Public bool
+	// Body is the request body type (a zero struct value), nil when the route takes
+	// none. The OpenAPI test checks the document's schema against its fields.
+	Body   any
+	Handle func(a *API, w http.ResponseWriter, r *http.Request, pr *accounts.Principal) error
+}
+
+const (
+	public = true
+	bearer = false
+)
+
+var routes = []route{
+	// Sessions and one's own account.
+	{"POST", "/api/v1/sessions", public, sessionRequest{}, (*API).createSession},
+	{"DELETE", "/api/v1/sessions/current", bearer, nil, (*API).deleteCurrentSession},
+	{"GET", "/api/v1/me", bearer, nil, (*API).getMe},
+	{"GET", "/api/v1/me/sessions", bearer, nil, (*API).listMySessions},
+	{"DELETE", "/api/v1/me/sessions/{id}", bearer, nil, (*API).deleteMySession},
+	{"POST", "/api/v1/me/password", bearer, passwordRequest{}, (*API).changePassword},
+	{"POST", "/api/v1/me/totp", bearer, nil, (*API).beginTOTP},
+	{"POST", "/api/v1/me/totp/confirm", bearer, otpRequest{}, (*API).confirmTOTP},
+
+	// The public application form and the applicant's notice.
+	{"POST", "/api/v1/networks/{network}/applications", public, applicationRequest{}, (*API).submitApplication},
+	{"GET", "/api/v1/networks/{network}/applications/{id}", public, nil, (*API).applicationNotice},
+
+	// The operator's review queue.
+	{"GET", "/api/v1/applications", bearer, nil, (*API).listApplications},
+	{"GET", "/api/v1/applications/{id}", bearer, nil, (*API).getApplication},
+	{"POST", "/api/v1/applications/{id}/approve", bearer, approveRequest{}, (*API).approveApplication},
+	{"POST", "/api/v1/applications/{id}/reject", bearer, reasonRequest{}, (*API).rejectApplication},
+
+	// Organizations.
+	{"GET", "/api/v1/organizations", bearer, nil, (*API).listOrganizations},
+	{"GET", "/api/v1/organizations/{id}", bearer, nil, (*API).getOrganization},
+	{"POST", "/api/v1/organizations/{id}/suspend", bearer, reasonRequest{}, (*API).suspendOrganization},
+	{"POST", "/api/v1/organizations/{id}/unsuspend", bearer, nil, (*API).unsuspendOrganization},
+	{"POST", "/api/v1/organizations/{id}/withdraw", bearer, reasonRequest{}, (*API).withdrawOrganization},
+	{"POST", "/api/v1/organizations/{id}/admin", bearer, changeAdminRequest{}, (*API).changeAdmin},
+	{"GET", "/api/v1/organizations/{id}/users", bearer, nil, (*API).listOrganizationUsers},
+	{"POST", "/api/v1/organizations/{id}/users", bearer, staffRequest{}, (*API).issueStaff},
+	{"GET", "/api/v1/organizations/{id}/staff-requests", bearer, nil, (*API).listOrganizationStaffRequests},
+	{"POST", "/api/v1/organizations/{id}/staff-requests", bearer, staffRequestRequest{}, (*API).createStaffRequest},
+
+	// Accounts.
+	{"GET", "/api/v1/users", bearer, nil, (*API).listNetworkUsers},
+	{"POST", "/api/v1/users", bearer, networkAccountRequest{}, (*API).issueNetworkAccount},
+	{"POST", "/api/v1/users/{id}/suspend", bearer, reasonRequest{}, (*API).suspendUser},
+	{"POST", "/api/v1/users/{id}/unsuspend", bearer, nil, (*API).unsuspendUser},
+	{"POST", "/api/v1/users/{id}/revoke", bearer, nil, (*API).revokeUser},
+	{"POST", "/api/v1/users/{id}/reissue", bearer, nil, (*API).reissueUser},
+
+	// Staff account requests (joso §10).
+	{"GET", "/api/v1/staff-requests", bearer, nil, (*API).listStaffRequests},
+	{"POST", "/api/v1/staff-requests/{id}/issue", bearer, nil, (*API).issueStaffRequest},
+	{"POST", "/api/v1/staff-requests/{id}/reject", bearer, reasonRequest{}, (*API).rejectStaffRequest},
+
+	// The audit viewer (beppu §10-3, fukuoka §9-3).
+	{"GET", "/api/v1/audit", bearer, nil, (*API).listAuditEvents},
+
+	{"GET", "/api/v1/openapi.json", public, nil, (*API).openAPI},
+}
+
+// unmatchedMethods get a JSON problem (404 or 405) for paths under /api/v1/ that
+// no route matches. One pattern per method (not a method-less "/api/v1/") so that
+// these never conflict with method-specific patterns of other surfaces.
+var unmatchedMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+// Routes registers the API on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	for _, rt := range routes {
+		mux.Handle(rt.Method+" "+rt.Path, a.handler(rt))
+	}
+	for _, m := range unmatchedMethods {
+		mux.Handle(m+" /api/v1/", http.HandlerFunc(a.unmatched))
+	}
+}
