@@ -50,7 +50,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	if [ ${#need[@]} -gt 0 ]; then
 		apt_install "${need[@]}"
 	fi
-	# Not needed by every test yet: a failure here is a warning, not a stop.
+	# The browser tests need these; RENRAKU_TEST_REQUIRE_BROWSER below makes
+	# them fail (not skip) if the install did not work.
 	browser=()
 	command -v chromium >/dev/null 2>&1 || browser+=(chromium)
 	installed fonts-ipafont-gothic || installed fonts-noto-cjk || browser+=(fonts-ipafont-gothic)
@@ -59,8 +60,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	fi
 fi
 
-# The PostgreSQL half of the suite must never skip silently.
+# The PostgreSQL half and the browser tests must never skip silently.
 export RENRAKU_TEST_REQUIRE_POSTGRES=1
+export RENRAKU_TEST_REQUIRE_BROWSER=1
 
 flags=()
 pkgs=()
@@ -91,5 +93,5 @@ verdict=PASS
 if [ "$status" -ne 0 ]; then
 	verdict=FAIL
 fi
-echo "test.sh: $verdict: packages: $ok ok, $failed failed, $none without tests (PostgreSQL required) in $((SECONDS - start))s"
+echo "test.sh: $verdict: packages: $ok ok, $failed failed, $none without tests; PostgreSQL and browser tests required; $((SECONDS - start))s"
 exit "$status"
