@@ -177,6 +177,19 @@ func (c *common) open(ctx context.Context) (*sqlstore.DB, error) {
 	return db, nil
 }
 
+// keysAndDB loads the master key and opens (and migrates) the database.
+func (c *common) keysAndDB(ctx context.Context) (*secret.Keyring, *sqlstore.DB, error) {
+	keys, err := c.keys()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := c.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return keys, db, nil
+}
+
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("migrate", getenv, stderr, &c, "")
@@ -231,11 +244,7 @@ func cmdNetworkCreate(ctx context.Context, args []string, getenv func(string) st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	keys, err := c.keys()
-	if err != nil {
-		return err
-	}
-	db, err := c.open(ctx)
+	keys, db, err := c.keysAndDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -275,11 +284,7 @@ func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	keys, err := c.keys()
-	if err != nil {
-		return err
-	}
-	db, err := c.open(ctx)
+	keys, db, err := c.keysAndDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -336,11 +341,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	keys, err := c.keys()
-	if err != nil {
-		return err
-	}
-	db, err := c.open(ctx)
+	keys, db, err := c.keysAndDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -404,11 +405,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 			}
 		}
 	}
-	keys, err := c.keys()
-	if err != nil {
-		return err
-	}
-	db, err := c.open(ctx)
+	keys, db, err := c.keysAndDB(ctx)
 	if err != nil {
 		return err
 	}

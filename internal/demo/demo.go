@@ -152,7 +152,7 @@ func seedNetwork(ctx context.Context, acc *accounts.Service, keys *secret.Keyrin
 	var logins []Login
 	add := func(u person, role domain.Role, opRole, orgName string) {
 		logins = append(logins, Login{Network: n.id, NetworkName: p.Name, LoginID: u.login, Password: Password,
-			Role: string(role), RoleName: roleLabel(p, role, opRole), Organization: orgName, TOTPSecret: totpSecret(keys, n.id, u.login)})
+			Role: string(role), RoleName: p.RoleName(string(role), opRole), Organization: orgName, TOTPSecret: totpSecret(keys, n.id, u.login)})
 	}
 	// Describe every account first: a rerun on an existing database prints the same table.
 	for i, op := range n.operators {
@@ -284,23 +284,4 @@ func seedNetwork(ctx context.Context, acc *accounts.Service, keys *secret.Keyrin
 		return nil, err
 	}
 	return logins, nil
-}
-
-func roleLabel(p *profile.Profile, role domain.Role, opRole string) string {
-	switch role {
-	case domain.RoleOperator:
-		if r := p.OperatorRole(opRole); r != nil {
-			return "運営者: " + r.Name
-		}
-		return "運営者"
-	case domain.RoleMunicipal:
-		return "行政利用者"
-	case domain.RoleAuditor:
-		return "監査責任者"
-	case domain.RoleVendor:
-		return "契約事業者"
-	case domain.RoleAdmin:
-		return p.Terms.AdminLabel
-	}
-	return p.Terms.StaffLabel
 }

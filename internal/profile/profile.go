@@ -368,3 +368,26 @@ func (p *Profile) InService(t time.Time) bool {
 	m := lt.Hour()*60 + lt.Minute()
 	return m >= start && m < end
 }
+
+// RoleName is the Japanese name of an account kind in this network: the profile's
+// own words for admins and staff, the operator role's name for operators.
+func (p *Profile) RoleName(role, operatorRole string) string {
+	switch role {
+	case "operator":
+		if r := p.OperatorRole(operatorRole); r != nil {
+			return "運営者（" + r.Name + "）"
+		}
+		return "運営者"
+	case "auditor":
+		return "監査責任者・監査員"
+	case "vendor":
+		return "契約事業者"
+	case "admin":
+		return p.Terms.AdminLabel
+	case "staff":
+		return p.Terms.StaffLabel
+	case "municipal":
+		return "行政利用者"
+	}
+	return role
+}

@@ -443,3 +443,22 @@ func TestOrgTypesCiteTheSeed(t *testing.T) {
 		t.Errorf("katori Occupation(sodan_shien_senmonin) = %+v", o)
 	}
 }
+
+// TestRoleName: each network names its accounts in its own words (beppu §2 (3),
+// (6): 利用組織管理者, 業務利用者; joso §7, §8: 利用者, 施設管理者).
+func TestRoleName(t *testing.T) {
+	for _, tc := range []struct{ profile, role, op, want string }{
+		{"beppu", "admin", "", "利用組織管理者"},
+		{"beppu", "staff", "", "業務利用者"},
+		{"beppu", "operator", "unei_kanri_sekininsha", "運営者（運営管理責任者（介護保険担当課長））"},
+		{"joso", "admin", "", "施設管理者"},
+		{"joso", "staff", "", "利用者"},
+		{"beppu", "municipal", "", "行政利用者"},
+		{"fukuoka", "auditor", "", "監査責任者・監査員"},
+		{"beppu", "operator", "no-such-role", "運営者"},
+	} {
+		if got := MustGet(tc.profile).RoleName(tc.role, tc.op); got != tc.want {
+			t.Errorf("%s RoleName(%s, %s) = %q, want %q", tc.profile, tc.role, tc.op, got, tc.want)
+		}
+	}
+}

@@ -111,24 +111,7 @@ func formatJST(t time.Time) string {
 }
 
 func roleName(p *profile.Profile, role domain.Role, opRole string) string {
-	switch role {
-	case domain.RoleOperator:
-		if r := p.OperatorRole(opRole); r != nil {
-			return "運営者（" + r.Name + "）"
-		}
-		return "運営者"
-	case domain.RoleAuditor:
-		return "監査責任者・監査員"
-	case domain.RoleVendor:
-		return "契約事業者"
-	case domain.RoleAdmin:
-		return p.Terms.AdminLabel
-	case domain.RoleStaff:
-		return p.Terms.StaffLabel
-	case domain.RoleMunicipal:
-		return "行政利用者"
-	}
-	return string(role)
+	return p.RoleName(string(role), opRole)
 }
 
 func statusName(s string) string {
