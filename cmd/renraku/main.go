@@ -347,6 +347,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer db.Close()
 	logger := c.logger(stderr)
+	slog.SetDefault(logger)
 	return serveHTTP(ctx, db, keys, logger, s, server.Config{Logger: logger, TrustProxy: s.trustProxy}, stdout)
 }
 
@@ -411,13 +412,14 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer db.Close()
 	logger := c.logger(stderr)
-	clk := clock.Real{}
-	acc := accounts.New(db, audit.New(keys, clk), keys, clk, accounts.Options{Logger: logger})
+	slog.SetDefault(logger)
+	seedClock := clock.NewFake(demo.SeedTime(time.Now()))
+	acc := accounts.New(db, audit.New(keys, seedClock), keys, seedClock, accounts.Options{Logger: logger})
 	logins, err := demo.Seed(ctx, acc, keys)
 	if err != nil {
 		return err
 	}
-	if _, err := audit.NewSealer(db, keys, clk, "demo-seed").SealOnce(ctx); err != nil {
+	if _, err := audit.NewSealer(db, keys, clock.Real{}, "demo-seed").SealOnce(ctx); err != nil {
 		return err
 	}
 	base := "http://" + s.addr

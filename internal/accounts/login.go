@@ -82,7 +82,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		}
 		u, err := tx.FindUserByLogin(ctx, in.Network, id)
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			checkPassword(dummyHash, in.Password) // same cost as a real check
+			checkPassword(s.dummyHash, in.Password) // the same cost as a real check: no timing tells IDs apart
 			return fail(nil, "unknown login id", errBadCredentials)
 		} else if err != nil {
 			return err
@@ -179,8 +179,6 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
-
-var dummyHash = hashPassword(TestArgon2, "renraku-dummy-password")
 
 // accountUsable refuses revoked or suspended accounts and accounts of suspended or
 // withdrawn organizations.
@@ -392,6 +390,8 @@ func (s *Service) ChangePassword(ctx context.Context, pr *Principal, current, ne
 	errs := domain.FieldErrors{}
 	if newLoginID != "" {
 		newLoginID = loginID(errs, "login_id", newLoginID)
+	} else if pr.User.MustChangePassword && p.OwnLoginID {
+		errs.Add("login_id", "仮IDに代わる、ご自身のIDを設定してください（"+p.OwnLoginIDArticle+"）。")
 	}
 	effectiveID := pr.User.LoginID
 	if newLoginID != "" {

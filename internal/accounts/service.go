@@ -30,6 +30,9 @@ type Service struct {
 	clk    clock.Clock
 	argon  Argon2Params
 	logger *slog.Logger
+	// dummyHash is checked against when a login ID does not exist, with the same
+	// cost as real hashes.
+	dummyHash string
 
 	// Per-address login limiting, in process memory; per-account lockout lives in
 	// the database so it holds across processes.
@@ -65,6 +68,7 @@ func New(st store.Store, log *audit.Log, keys *secret.Keyring, clk clock.Clock, 
 		o.Logger = slog.Default()
 	}
 	return &Service{st: st, log: log, keys: keys, clk: clk, argon: o.Argon2, logger: o.Logger,
+		dummyHash: hashPassword(o.Argon2, "renraku-dummy-password"),
 		limiters: map[string]*addrLimiter{}, perAddr: rate.Limit(o.LoginsPerMinutePerAddress / 60), burst: 10}
 }
 

@@ -129,8 +129,22 @@ var networks = []network{
 		pending: org{"izumi-day", "デイサービス将監", "kaigo_service", "宮城県仙台市泉区将監4-4", "022-000-0004", person{"", "加茂 良子", ""}, nil}},
 }
 
+// SeedTime is when the demo's organizations applied and were approved: the latest
+// 10:00 in Asia/Tokyo at or before now, inside every profile's service hours
+// (fukuoka §15 refuses staff work at night, so a demo created at 23:30 must not
+// pretend its staff were issued then).
+func SeedTime(now time.Time) time.Time {
+	t := now.In(profile.Tokyo())
+	ten := time.Date(t.Year(), t.Month(), t.Day(), 10, 0, 0, 0, profile.Tokyo())
+	if ten.After(t) {
+		ten = ten.AddDate(0, 0, -1)
+	}
+	return ten.UTC()
+}
+
 // Seed creates the demo networks (skipping any that exist) and returns the demo
-// logins. keys derive the TOTP secrets, so they are the same on every run.
+// logins. keys derive the TOTP secrets, so they are the same on every run. acc
+// should run on a clock at SeedTime.
 func Seed(ctx context.Context, acc *accounts.Service, keys *secret.Keyring) ([]Login, error) {
 	var logins []Login
 	for _, n := range networks {

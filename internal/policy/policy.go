@@ -173,6 +173,9 @@ func Decide(a Actor, act Action, res Resource) Decision {
 	case ManageOrganization:
 		return power(profile.PowerManageOrgs)
 	case SuspendOrganization:
+		if a.Role == domain.RoleVendor && !p.VendorSuspendsOrgs {
+			return deny("the vendor stops user IDs, not organizations, in this network")
+		}
 		return power(profile.PowerSuspend)
 	case SuspendUser:
 		if res.UserID == a.UserID {

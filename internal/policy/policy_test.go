@@ -44,6 +44,8 @@ type network struct {
 	ops []opRole
 	// Articles of the optional network-level roles; "" when the seed has none.
 	vendor, auditor, municipal string
+	// The vendor may stop a whole organization, not only user IDs (katori §34-3).
+	vendorOrgs bool
 	// Who issues staff accounts: "admin" or "operator" (joso §10).
 	staffIssuer, staffIssuerArt string
 	// An admin may ask the operator for a staff ID (new or reissued); "" when not.
@@ -66,6 +68,7 @@ var networks = []network{
 			dOperators: "katori §3",
 		}}},
 		vendor:          "katori §30-2, §32-2, §34-3",
+		vendorOrgs:      true,
 		staffIssuer:     "admin",
 		staffIssuerArt:  "katori §6-2: the admin gives each staff member an ID",
 		staffRequestArt: "katori §10-2: when online reissue is hard the admin asks the city",
@@ -149,9 +152,10 @@ var networks = []network{
 				dMunicipal: "fukuoka §7-3 (3): registers users outside the organizations",
 				dUsers:     "fukuoka §7-3 (3): 利用組織管理者の登録管理",
 			}},
+			// §13: only the 事業責任者 stops an organization's use; the
+			// システム管理者 keeps the system safe (§8-3) and reads the log.
 			{key: "system_kanrisha", duties: map[duty]string{
-				dSuspend: "fukuoka §8-3",
-				dAudit:   "fukuoka §8-3",
+				dAudit: "fukuoka §8-3",
 			}},
 		},
 		auditor:        "fukuoka §35",
@@ -337,6 +341,9 @@ func (n network) expect(a actorCase, act Action, r resCase, minute int) (bool, s
 	case ManageOrganization:
 		return holds(dOrgs)
 	case SuspendOrganization:
+		if a.role == domain.RoleVendor && !n.vendorOrgs {
+			return false, n.vendor + ": the vendor stops user IDs, not organizations"
+		}
 		return holds(dSuspend)
 	case SuspendUser:
 		if r.self {

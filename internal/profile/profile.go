@@ -117,6 +117,9 @@ type Profile struct {
 	// ApprovalRole is the operator role whose name appears on notices (許可通知書).
 	ApprovalRole string `json:"approval_role"`
 	HasVendor    bool   `json:"has_vendor"`  // 契約事業者 with emergency powers
+	// VendorSuspendsOrgs: the vendor may also stop a whole organization in an
+	// emergency (katori §34-3); elsewhere it stops user IDs only (joso §29-2, sendai §29-2).
+	VendorSuspendsOrgs bool `json:"vendor_suspends_orgs"`
 	HasAuditor   bool   `json:"has_auditor"` // fukuoka §35
 	HasMunicipal bool   `json:"has_municipal_staff"`
 	// HasCitizenUsers: the person supported and their family may hold read-only
@@ -134,6 +137,11 @@ type Profile struct {
 	// ReissueNewID: a reissue stops the old ID and issues a new one (joso §10-6),
 	// instead of a new temporary password for the same ID.
 	ReissueNewID bool `json:"reissue_new_id"`
+	// OwnLoginID: at first login the user replaces the temporary ID with one of
+	// their own as well as the password (beppu §12-2, fukuoka §12-2 仮ID及び仮パスワー
+	// ドを変更し、自己のID及びパスワードを設定).
+	OwnLoginID        bool   `json:"own_login_id"`
+	OwnLoginIDArticle string `json:"own_login_id_article,omitempty"`
 	// AdminChangeRevokesOld: a change of admin revokes the old admin's ID and issues
 	// a new temporary one (beppu §11-3).
 	AdminChangeArticle string `json:"admin_change_article"`

@@ -349,7 +349,7 @@ func TestHasPowerAndRolesWith(t *testing.T) {
 		{"fukuoka", PowerReviewApplications, []string{"jigyo_sekininsha"}},
 		{"fukuoka", PowerViewAudit, []string{"jigyo_sekininsha", "unei_kanri_sekininsha", "system_kanrisha"}},
 		{"fukuoka", PowerIssueMunicipal, []string{"unei_jimukyoku"}},
-		{"fukuoka", PowerSuspend, []string{"jigyo_sekininsha", "system_kanrisha"}},
+		{"fukuoka", PowerSuspend, []string{"jigyo_sekininsha"}}, // §13
 		{"fukuoka", PowerIssueStaff, nil},
 		{"beppu", PowerManageUsers, []string{"jigyo_sekininsha", "unei_kanri_sekininsha", "unei_jimukyoku"}},
 		{"joso", PowerIssueStaff, []string{"shi"}},

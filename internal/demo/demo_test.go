@@ -1,0 +1,69 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"renraku/internal/accounts"
+	"renraku/internal/audit"
+	"renraku/internal/clock"
+	"renraku/internal/secret"
+	"renraku/internal/store/sqlstore"
+	"renraku/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+func TestSeedTime(t *testing.T) {
+	jst := time.FixedZone("JST", 9*3600)
+	for _, tc := range []struct{ now, want time.Time }{
+		{time.Date(2026, 11, 22, 23, 30, 0, 0, jst), time.Date(2026, 11, 22, 10, 0, 0, 0, jst)},
+		{time.Date(2026, 11, 23, 2, 0, 0, 0, jst), time.Date(2026, 11, 22, 10, 0, 0, 0, jst)},
+		{time.Date(2026, 11, 23, 10, 0, 0, 0, jst), time.Date(2026, 11, 23, 10, 0, 0, 0, jst)},
+		{time.Date(2026, 1, 1, 9, 59, 0, 0, jst), time.Date(2025, 12, 31, 10, 0, 0, 0, jst)},
+	} {
+		if got := SeedTime(tc.now); !got.Equal(tc.want) {
+			t.Errorf("SeedTime(%s) = %s, want %s", tc.now, got.In(jst), tc.want)
+		}
+	}
+}
+
+// TestSeedAtNight: the demo can be created at 23:30 JST, when fukuoka §15 refuses
+// staff work, because its organizations were set up at SeedTime; a second run adds
+// nothing and returns the same logins.
+func TestSeedAtNight(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		master := make([]byte, 32)
+		rand.Read(master)
+		keys, _ := secret.New(master)
+		night := time.Date(2026, 11, 22, 14, 30, 0, 0, time.UTC) // 23:30 JST
+		clk := clock.NewFake(SeedTime(night))
+		acc := accounts.New(db, audit.New(keys, clk), keys, clk, accounts.Options{Argon2: accounts.TestArgon2})
+		ctx := context.Background()
+		first, err := Seed(ctx, acc, keys)
+		if err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+		second, err := Seed(ctx, acc, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(first) != len(second) || len(first) < 40 {
+			t.Fatalf("logins: %d then %d", len(first), len(second))
+		}
+		nets, err := acc.Networks(ctx)
+		if err != nil || len(nets) != 5 {
+			t.Fatalf("networks: %d %v", len(nets), err)
+		}
+		// Every demo login works with its printed password and code.
+		clk.Set(night.Add(-12 * time.Hour)) // 11:30 JST: every network in service
+		for _, l := range first {
+			if _, err := acc.Login(ctx, accounts.LoginInput{Network: l.Network, LoginID: l.LoginID, Password: l.Password,
+				OTP: l.Code(clk.Now()), Kind: "api"}); err != nil {
+				t.Errorf("demo login %s/%s: %v", l.Network, l.LoginID, err)
+			}
+		}
+	})
+}
