@@ -29,6 +29,7 @@ import (
 	"renraku/internal/clock"
 	"renraku/internal/demo"
 	"renraku/internal/domain"
+	"renraku/internal/people"
 	"renraku/internal/profile"
 	"renraku/internal/secret"
 	"renraku/internal/server"
@@ -362,7 +363,8 @@ func serveHTTP(ctx context.Context, db *sqlstore.DB, keys *secret.Keyring, logge
 	defer cancel()
 	go sealer.Run(sctx, 2*time.Second)
 
-	srv := &http.Server{Addr: s.addr, Handler: server.New(db, acc, cfg), ReadHeaderTimeout: 10 * time.Second,
+	ppl := people.New(db, audit.New(keys, clk), clk)
+	srv := &http.Server{Addr: s.addr, Handler: server.New(db, acc, ppl, cfg), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	ln, err := net.Listen("tcp", s.addr)
@@ -414,8 +416,9 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	logger := c.logger(stderr)
 	slog.SetDefault(logger)
 	seedClock := clock.NewFake(demo.SeedTime(time.Now()))
-	acc := accounts.New(db, audit.New(keys, seedClock), keys, seedClock, accounts.Options{Logger: logger})
-	logins, err := demo.Seed(ctx, acc, keys)
+	seedLog := audit.New(keys, seedClock)
+	acc := accounts.New(db, seedLog, keys, seedClock, accounts.Options{Logger: logger})
+	logins, err := demo.Seed(ctx, acc, people.New(db, seedLog, seedClock), keys)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func New(st store.Store, log *audit.Log, keys *secret.Keyring, clk clock.Clock, 
 	}
 	return &Service{st: st, log: log, keys: keys, clk: clk, argon: o.Argon2, logger: o.Logger,
 		dummyHash: hashPassword(o.Argon2, "renraku-dummy-password"),
-		limiters: map[string]*addrLimiter{}, perAddr: rate.Limit(o.LoginsPerMinutePerAddress / 60), burst: 10}
+		limiters:  map[string]*addrLimiter{}, perAddr: rate.Limit(o.LoginsPerMinutePerAddress / 60), burst: 10}
 }
 
 // Clock returns the service's clock.

@@ -16,24 +16,26 @@ import (
 
 	"renraku/internal/accounts"
 	"renraku/internal/domain"
+	"renraku/internal/people"
 	"renraku/internal/profile"
 )
 
 // API serves /api/v1.
 type API struct {
 	acc    *accounts.Service
+	people *people.Service
 	logger *slog.Logger
 	// patterns holds every route's pattern, to tell a wrong method (405) from an
 	// unknown path (404).
 	patterns *http.ServeMux
 }
 
-// New returns the API over the accounts service.
-func New(acc *accounts.Service, logger *slog.Logger) *API {
+// New returns the API over the services.
+func New(acc *accounts.Service, ppl *people.Service, logger *slog.Logger) *API {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	a := &API{acc: acc, logger: logger, patterns: http.NewServeMux()}
+	a := &API{acc: acc, people: ppl, logger: logger, patterns: http.NewServeMux()}
 	for _, rt := range routes {
 		a.patterns.Handle(rt.Method+" "+rt.Path, http.NotFoundHandler())
 	}

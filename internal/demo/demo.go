@@ -9,12 +9,14 @@ import (
 	"context"
 	"encoding/base32"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pquerna/otp/totp"
 
 	"renraku/internal/accounts"
 	"renraku/internal/domain"
+	"renraku/internal/people"
 	"renraku/internal/policy"
 	"renraku/internal/profile"
 	"renraku/internal/secret"
@@ -145,10 +147,10 @@ func SeedTime(now time.Time) time.Time {
 // Seed creates the demo networks (skipping any that exist) and returns the demo
 // logins. keys derive the TOTP secrets, so they are the same on every run. acc
 // should run on a clock at SeedTime.
-func Seed(ctx context.Context, acc *accounts.Service, keys *secret.Keyring) ([]Login, error) {
+func Seed(ctx context.Context, acc *accounts.Service, ppl *people.Service, keys *secret.Keyring) ([]Login, error) {
 	var logins []Login
 	for _, n := range networks {
-		ls, err := seedNetwork(ctx, acc, keys, n)
+		ls, err := seedNetwork(ctx, acc, ppl, keys, n)
 		if err != nil {
 			return nil, fmt.Errorf("demo network %s: %w", n.id, err)
 		}
@@ -161,7 +163,7 @@ func totpSecret(keys *secret.Keyring, net, login string) string {
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(keys.Derive("demo-totp/"+net+"/"+login, 20))
 }
 
-func seedNetwork(ctx context.Context, acc *accounts.Service, keys *secret.Keyring, n network) ([]Login, error) {
+func seedNetwork(ctx context.Context, acc *accounts.Service, ppl *people.Service, keys *secret.Keyring, n network) ([]Login, error) {
 	p := profile.MustGet(n.id)
 	var logins []Login
 	add := func(u person, role domain.Role, opRole, orgName string) {
@@ -260,6 +262,8 @@ func seedNetwork(ctx context.Context, acc *accounts.Service, keys *secret.Keyrin
 			AgreeTerms: true, AgreedUndertakings: undertakings})
 		return app, err
 	}
+	orgIDs := map[string]string{}
+	staffActors := map[string]policy.Actor{}
 	for _, o := range n.orgs {
 		app, err := apply(o)
 		if err != nil {
@@ -274,6 +278,7 @@ func seedNetwork(ctx context.Context, acc *accounts.Service, keys *secret.Keyrin
 		}
 		admin := policy.Actor{NetworkID: n.id, UserID: c.UserID, LoginID: o.admin.login, OrgID: org.ID, Role: domain.RoleAdmin,
 			Profile: p, Now: now, Stage: domain.StageFull}
+		orgIDs[o.key] = org.ID
 		for _, s := range o.staff {
 			in := accounts.StaffInput{DisplayName: s.name, Occupation: s.occupation}
 			var sc accounts.Credentials
@@ -292,10 +297,99 @@ func seedNetwork(ctx context.Context, acc *accounts.Service, keys *secret.Keyrin
 			if err := seed(sc, s); err != nil {
 				return nil, err
 			}
+			staffActors[s.login] = policy.Actor{NetworkID: n.id, UserID: sc.UserID, LoginID: s.login, OrgID: org.ID,
+				Role: domain.RoleStaff, Occupation: s.occupation, Profile: p, Now: now, Stage: domain.StageFull}
 		}
 	}
 	if _, err := apply(n.pending); err != nil {
 		return nil, err
 	}
+	if err := seedPeople(ctx, ppl, n.id, op, staffActors, orgIDs); err != nil {
+		return nil, fmt.Errorf("people: %w", err)
+	}
 	return logins, nil
+}
+
+// demoPerson is someone a demo network supports, registered by a staff member.
+type demoPerson struct {
+	by         string // staff login that registers the person
+	in         people.PersonInput
+	consent    people.ConsentInput
+	shareWith  []string // organization keys added to the team or granted access
+	lostReason string   // eligibility ended 30 days before the demo (the read window is open)
+}
+
+var demoPeople = map[string][]demoPerson{
+	"beppu": {
+		{by: "yukemuri-cm1", in: people.PersonInput{FamilyName: "鶴見", GivenName: "ハナ", FamilyKana: "ツルミ", GivenKana: "ハナ",
+			BirthDate: "1938-05-12", Sex: "female", Address: "大分県別府市鶴見3-1", Phone: "0977-22-1001", CareInsuredNo: "0000123456"},
+			consent: people.ConsentInput{Kind: "self", ConsentedOn: "2026-04-01", FormVersion: "form6"}, shareWith: []string{"beppuwan"}},
+		{by: "yukemuri-cm2", in: people.PersonInput{FamilyName: "浜脇", GivenName: "次郎", FamilyKana: "ハマワキ", GivenKana: "ジロウ",
+			BirthDate: "1941-11-03", Sex: "male", Address: "大分県別府市浜脇1-4", CareInsuredNo: "0000123457"},
+			consent:   people.ConsentInput{Kind: "family", SignerName: "浜脇 陽子", Relationship: "長女", ConsentedOn: "2026-06-15", FormVersion: "form6"},
+			shareWith: []string{"chuo-hokatsu"}},
+		{by: "yukemuri-cm1", in: people.PersonInput{FamilyName: "亀川", GivenName: "トメ", FamilyKana: "カメガワ", GivenKana: "トメ",
+			BirthDate: "1933-02-20", Sex: "female", Address: "大分県別府市亀川東町2-2", CareInsuredNo: "0000123458"},
+			consent:    people.ConsentInput{Kind: "proxy_writer", SignerName: "亀川 修", Relationship: "長男", ConsentedOn: "2025-10-01", FormVersion: "form6"},
+			lostReason: "death"},
+	},
+	"fukuoka": {
+		{by: "ohori-cm", in: people.PersonInput{FamilyName: "百道", GivenName: "ヨシ", FamilyKana: "モモチ", GivenKana: "ヨシ",
+			BirthDate: "1936-08-08", Sex: "female", Address: "福岡市早良区百道2-3", CareInsuredNo: "1300000001", HealthInsuredNo: "40-1234"},
+			consent: people.ConsentInput{Kind: "self", ConsentedOn: "2017-04-01", FormVersion: "form7"}, shareWith: []string{"momochi", "hakata-kango"}},
+		{by: "ohori-cm", in: people.PersonInput{FamilyName: "赤坂", GivenName: "勇", FamilyKana: "アカサカ", GivenKana: "イサム",
+			BirthDate: "1944-01-15", Sex: "male", Address: "福岡市中央区赤坂1-1", CareInsuredNo: "1300000002"},
+			consent: people.ConsentInput{Kind: "self", ConsentedOn: "2016-09-01", FormVersion: "form7"}, shareWith: []string{"tenjin-yakkyoku"}},
+	},
+	"katori": {
+		{by: "sawara-sw", in: people.PersonInput{FamilyName: "佐原", GivenName: "一夫", FamilyKana: "サワラ", GivenKana: "カズオ",
+			BirthDate: "1950-03-03", Sex: "male", Address: "千葉県香取市佐原イ10", NewHousehold: "佐原家"},
+			consent: people.ConsentInput{Kind: "self", ConsentedOn: "2026-05-10", FormVersion: "doisho"}, shareWith: []string{"katori-shakyo"}},
+	},
+	"joso": {
+		{by: "jk-cm", in: people.PersonInput{FamilyName: "石下", GivenName: "正", FamilyKana: "イシゲ", GivenKana: "タダシ",
+			BirthDate: "1939-07-07", Sex: "male", Address: "茨城県常総市新石下5-5", CareInsuredNo: "0800000001"},
+			consent:   people.ConsentInput{Kind: "self", ConsentedOn: "2026-03-01", FormVersion: "sanka_doisho", Scopes: []string{"sharing", "disaster"}},
+			shareWith: []string{"kinu-clinic"}},
+	},
+	"sendai-izumi": {
+		{by: "izumi-ns", in: people.PersonInput{FamilyName: "泉", GivenName: "キヨ", FamilyKana: "イズミ", GivenKana: "キヨ",
+			BirthDate: "1935-12-01", Sex: "female", Address: "宮城県仙台市泉区泉中央2-2"},
+			consent:   people.ConsentInput{Kind: "family", SignerName: "泉 誠", Relationship: "長男", ConsentedOn: "2026-02-01", FormVersion: "doisho"},
+			shareWith: []string{"izumi-kango", "izumi-yakkyoku"}},
+	},
+}
+
+// seedPeople registers the demo people the way a care manager would: register,
+// record consent, then bring in the other organizations serving the person.
+func seedPeople(ctx context.Context, ppl *people.Service, net string, op policy.Actor, staff map[string]policy.Actor, orgs map[string]string) error {
+	for _, dp := range demoPeople[net] {
+		a, ok := staff[dp.by]
+		if !ok {
+			return fmt.Errorf("no demo staff %s", dp.by)
+		}
+		person, err := ppl.Register(ctx, a, dp.in, false)
+		if err != nil {
+			return err
+		}
+		if _, err := ppl.RecordConsent(ctx, a, person.ID, dp.consent); err != nil {
+			return err
+		}
+		for _, key := range dp.shareWith {
+			share := ppl.GrantAccess
+			if slices.Contains(a.Profile.Strategies(), "team") {
+				share = ppl.AddToTeam
+			}
+			if err := share(ctx, a, person.ID, orgs[key]); err != nil {
+				return err
+			}
+		}
+		if dp.lostReason != "" {
+			lost := a.Now.AddDate(0, 0, -30).In(profile.Tokyo()).Format("2006-01-02")
+			if err := ppl.SetEligibility(ctx, a, person.ID, false, dp.lostReason, lost); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

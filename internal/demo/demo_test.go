@@ -9,6 +9,8 @@ import (
 	"renraku/internal/accounts"
 	"renraku/internal/audit"
 	"renraku/internal/clock"
+	"renraku/internal/domain"
+	"renraku/internal/people"
 	"renraku/internal/secret"
 	"renraku/internal/store/sqlstore"
 	"renraku/internal/testdb"
@@ -40,13 +42,15 @@ func TestSeedAtNight(t *testing.T) {
 		keys, _ := secret.New(master)
 		night := time.Date(2026, 11, 22, 14, 30, 0, 0, time.UTC) // 23:30 JST
 		clk := clock.NewFake(SeedTime(night))
-		acc := accounts.New(db, audit.New(keys, clk), keys, clk, accounts.Options{Argon2: accounts.TestArgon2})
+		log := audit.New(keys, clk)
+		acc := accounts.New(db, log, keys, clk, accounts.Options{Argon2: accounts.TestArgon2})
+		ppl := people.New(db, log, clk)
 		ctx := context.Background()
-		first, err := Seed(ctx, acc, keys)
+		first, err := Seed(ctx, acc, ppl, keys)
 		if err != nil {
 			t.Fatalf("seed: %v", err)
 		}
-		second, err := Seed(ctx, acc, keys)
+		second, err := Seed(ctx, acc, ppl, keys)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,6 +61,29 @@ func TestSeedAtNight(t *testing.T) {
 		if err != nil || len(nets) != 5 {
 			t.Fatalf("networks: %d %v", len(nets), err)
 		}
+		// Each network has its demo people, visible to the operator.
+		for _, n := range nets {
+			op := first[0]
+			for _, l := range first {
+				if l.Network == n.ID && l.Role == "operator" {
+					op = l
+					break
+				}
+			}
+			res, err := acc.Login(ctx, accounts.LoginInput{Network: n.ID, LoginID: op.LoginID, Password: op.Password, OTP: op.Code(clk.Now()), Kind: "api"})
+			if err != nil {
+				t.Fatalf("operator login %s: %v", n.ID, err)
+			}
+			pr, err := acc.Authenticate(ctx, n.ID, res.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, total, err := ppl.List(ctx, pr.Actor, domain.PeopleFilter{})
+			if err != nil || total != len(demoPeople[n.ID]) || len(list) != total {
+				t.Errorf("%s: demo people %d (%d listed), want %d: %v", n.ID, total, len(list), len(demoPeople[n.ID]), err)
+			}
+		}
+		clk.Advance(time.Minute) // the operators' codes were used
 		// Every demo login works with its printed password and code.
 		clk.Set(night.Add(-12 * time.Hour)) // 11:30 JST: every network in service
 		for _, l := range first {

@@ -47,6 +47,7 @@ type Organization struct {
 	ID            string
 	Name          string
 	Type          string
+	Code          string // 事業所番号 / 医療機関コード, matched by the claims import
 	Address       string
 	Phone         string
 	Status        OrgStatus
@@ -214,6 +215,7 @@ type AuditCheckpoint struct {
 
 // AuditFilter selects events for the operator's audit viewer.
 type AuditFilter struct {
+	PersonID   string // who viewed or changed this person's record
 	ActorLogin string
 	ActorOrgID string
 	Action     string

@@ -56,9 +56,10 @@ const (
 
 // Resource is what the action is done to.
 type Resource struct {
-	OrgID    string      // the organization that owns the target
-	UserID   string      // the target user
-	UserRole domain.Role // the target user's role
+	Person   *PersonFacts // for person actions
+	OrgID    string       // the organization that owns the target
+	UserID   string       // the target user
+	UserRole domain.Role  // the target user's role
 }
 
 // Decision is an answer with its reason (the reason is audited, not shown).
@@ -133,6 +134,9 @@ func Decide(a Actor, act Action, res Resource) Decision {
 		return deny("role " + string(a.Role) + " holds no operator power")
 	}
 	ownOrgAdmin := a.Role == domain.RoleAdmin && a.OrgID != "" && a.OrgID == res.OrgID
+	if d, ok := decidePerson(a, act, res); ok {
+		return d
+	}
 
 	switch act {
 	case UseService:

@@ -32,11 +32,12 @@ const (
 	PowerManageUsers        Power = "users.manage"         // reissue credentials of admins, revoke
 	PowerViewAudit          Power = "audit.view"           // the audit viewer
 	PowerManageOperators    Power = "operators.manage"     // issue operator accounts
+	PowerManagePeople       Power = "people.manage"        // claims import, disasters, the occupation matrix, care-plan reassignment, deletions
 )
 
 // AllPowers lists every power, for validation and for the vendor role.
 var AllPowers = []Power{PowerReviewApplications, PowerManageOrgs, PowerSuspend, PowerIssueMunicipal,
-	PowerIssueStaff, PowerManageUsers, PowerViewAudit, PowerManageOperators}
+	PowerIssueStaff, PowerManageUsers, PowerViewAudit, PowerManageOperators, PowerManagePeople}
 
 // OperatorRole is one of the operator's roles, e.g. beppu's 事業責任者.
 type OperatorRole struct {
@@ -79,6 +80,100 @@ type PasswordPolicy struct {
 // ClientCertPolicy says whether the seed's terminals log in with a client certificate
 // (SPEC §2 two-factor login: katori §6, joso §38). TOTP and passkeys are offered
 // regardless; this records what the seed itself asks for.
+// ConsentForm is a consent form version (fukuoka §17: 様式第7号, 第7a号, 第7b号) and
+// the access strategy consent on it brings.
+type ConsentForm struct {
+	Key        string `json:"key"`
+	Name       string `json:"name"`
+	ValidFrom  string `json:"valid_from,omitempty"`  // first consent date accepted on this form
+	ValidUntil string `json:"valid_until,omitempty"` // last consent date accepted on this form
+	Strategy   string `json:"strategy"`              // "team", "careplan" or "claims"
+	Article    string `json:"article,omitempty"`
+}
+
+// ReadWindow is how long a person's record stays readable after eligibility ends.
+type ReadWindow struct {
+	// Kind: "days_from_loss" (beppu §18: the day of loss is day 1), "months_from_next_day"
+	// (fukuoka §20: counted from the next day; readable through the day after the
+	// period ends, 経過した日) or "" (no limit in the seed).
+	Kind             string `json:"kind"`
+	Days             int    `json:"days,omitempty"`
+	Months           int    `json:"months,omitempty"`
+	OperatorMayClose bool   `json:"operator_may_close,omitempty"` // fukuoka §20 なお書き
+	Article          string `json:"article,omitempty"`
+}
+
+// PeoplePolicy is how a network registers people, records consent and decides who
+// may see them (shared/SPEC.md §3-4).
+type PeoplePolicy struct {
+	// InsuredNumbers the registration asks for: "care" (介護保険被保険者番号),
+	// "health" (医療保険).
+	InsuredNumbers []string `json:"insured_numbers"`
+	Households     bool     `json:"households"` // katori: 世帯
+	// Eligibility is the article that says who may be registered.
+	Eligibility  string        `json:"eligibility"`
+	ConsentForms []ConsentForm `json:"consent_forms"`
+	// ConsentScopes besides "sharing": "disaster" (joso §21).
+	ConsentScopes []Item `json:"consent_scopes"`
+	// ConsentArticle is the article that requires consent before sharing.
+	ConsentArticle string `json:"consent_article"`
+	// LegalSharing: a sharing required by law is recorded with its legal basis
+	// (katori §13-3).
+	LegalSharing bool `json:"legal_sharing"`
+	// Withdrawal: "stop_sharing" (beppu §16, fukuoka §18) or "".
+	Withdrawal        string `json:"withdrawal"`
+	WithdrawalArticle string `json:"withdrawal_article,omitempty"`
+	// Deletion on the person's request: "stop_support" (支援中止, katori §13-2,
+	// joso §17-2..3), "purge" (sendai §12-2..3) or "".
+	Deletion        string `json:"deletion"`
+	DeletionArticle string `json:"deletion_article,omitempty"`
+	// DeletionBy: who carries out the request: "user" (katori §13-2, sendai §12-3)
+	// or "operator" (joso §17-3: 市).
+	DeletionBy string     `json:"deletion_by,omitempty"`
+	ReadWindow ReadWindow `json:"read_window"`
+	// MunicipalOnEveryTeam: the municipal officer is on every care team (joso).
+	MunicipalOnEveryTeam bool `json:"municipal_on_every_team"`
+	// Disaster: designated users read the records of people who consented to
+	// disaster use while a declared disaster lasts (joso §21).
+	Disaster struct {
+		Enabled     bool     `json:"enabled"`
+		Roles       []string `json:"roles"`       // roles designated as responders
+		Occupations []string `json:"occupations"` // occupations designated as responders
+		Article     string   `json:"article,omitempty"`
+	} `json:"disaster"`
+	// ClaimsLapseMonths: claims-based access lapses after this many months without
+	// a claim (fukuoka §19-2).
+	ClaimsLapseMonths int `json:"claims_lapse_months,omitempty"`
+	// RecordCategories of the timeline (sendai §3, fukuoka §2); the occupation
+	// matrix is over these.
+	RecordCategories []Item `json:"record_categories"`
+	// Matrix: the operator sets which occupations read and write which
+	// categories (beppu §10-1, fukuoka §9-1); without it every occupation of a
+	// permitted organization reads and writes every category.
+	Matrix        bool   `json:"matrix"`
+	MatrixArticle string `json:"matrix_article,omitempty"`
+}
+
+// ConsentForm returns the consent form with the key, or nil.
+func (p *Profile) ConsentForm(key string) *ConsentForm {
+	for i := range p.People.ConsentForms {
+		if p.People.ConsentForms[i].Key == key {
+			return &p.People.ConsentForms[i]
+		}
+	}
+	return nil
+}
+
+// HasInsuredNumber reports whether registration asks for the kind of number.
+func (p *Profile) HasInsuredNumber(kind string) bool {
+	for _, k := range p.People.InsuredNumbers {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
 type ClientCertPolicy struct {
 	// Enabled: access needs a client certificate installed on the terminal (katori
 	// §6-1..2: the admin downloads it with the access code the city issues; joso §38).
@@ -116,12 +211,12 @@ type Profile struct {
 	OperatorRoles []OperatorRole `json:"operator_roles"`
 	// ApprovalRole is the operator role whose name appears on notices (許可通知書).
 	ApprovalRole string `json:"approval_role"`
-	HasVendor    bool   `json:"has_vendor"`  // 契約事業者 with emergency powers
+	HasVendor    bool   `json:"has_vendor"` // 契約事業者 with emergency powers
 	// VendorSuspendsOrgs: the vendor may also stop a whole organization in an
 	// emergency (katori §34-3); elsewhere it stops user IDs only (joso §29-2, sendai §29-2).
 	VendorSuspendsOrgs bool `json:"vendor_suspends_orgs"`
-	HasAuditor   bool   `json:"has_auditor"` // fukuoka §35
-	HasMunicipal bool   `json:"has_municipal_staff"`
+	HasAuditor         bool `json:"has_auditor"` // fukuoka §35
+	HasMunicipal       bool `json:"has_municipal_staff"`
 	// HasCitizenUsers: the person supported and their family may hold read-only
 	// 市民利用者 accounts, applied for to and issued by the operator
 	// (fukuoka §2 (6), §10-5..7, §11-3, §12-4).
@@ -151,6 +246,7 @@ type Profile struct {
 
 	Password   PasswordPolicy   `json:"password"`
 	ClientCert ClientCertPolicy `json:"client_cert"`
+	People     PeoplePolicy     `json:"people"`
 	Session    SessionPolicy    `json:"session"`
 
 	ServiceHours Hours `json:"service_hours"`
@@ -276,7 +372,98 @@ func (p *Profile) validate() error {
 	if _, _, err := p.ServiceWindow(); err != nil {
 		return err
 	}
+	return p.validatePeople()
+}
+
+func (p *Profile) validatePeople() error {
+	pp := &p.People
+	if len(pp.ConsentForms) == 0 {
+		return fmt.Errorf("people.consent_forms: at least one consent form is required")
+	}
+	for _, f := range pp.ConsentForms {
+		switch f.Strategy {
+		case "team", "careplan", "claims":
+		default:
+			return fmt.Errorf("consent form %s: unknown strategy %q", f.Key, f.Strategy)
+		}
+		for _, d := range []string{f.ValidFrom, f.ValidUntil} {
+			if d != "" {
+				if _, err := ParseDate(d); err != nil {
+					return fmt.Errorf("consent form %s: %w", f.Key, err)
+				}
+			}
+		}
+	}
+	for _, k := range pp.InsuredNumbers {
+		if k != "care" && k != "health" {
+			return fmt.Errorf("people.insured_numbers: unknown kind %q", k)
+		}
+	}
+	switch pp.Withdrawal {
+	case "", "stop_sharing":
+	default:
+		return fmt.Errorf("people.withdrawal: unknown %q", pp.Withdrawal)
+	}
+	switch pp.Deletion {
+	case "", "stop_support", "purge":
+	default:
+		return fmt.Errorf("people.deletion: unknown %q", pp.Deletion)
+	}
+	switch pp.ReadWindow.Kind {
+	case "":
+	case "days_from_loss":
+		if pp.ReadWindow.Days <= 0 {
+			return fmt.Errorf("people.read_window: days must be positive")
+		}
+	case "months_from_next_day":
+		if pp.ReadWindow.Months <= 0 {
+			return fmt.Errorf("people.read_window: months must be positive")
+		}
+	default:
+		return fmt.Errorf("people.read_window: unknown kind %q", pp.ReadWindow.Kind)
+	}
+	if len(pp.RecordCategories) == 0 {
+		return fmt.Errorf("people.record_categories: at least one category is required")
+	}
 	return nil
+}
+
+// Strategies lists the access strategies the network's consent forms bring.
+func (p *Profile) Strategies() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range p.People.ConsentForms {
+		if !seen[f.Strategy] {
+			seen[f.Strategy] = true
+			out = append(out, f.Strategy)
+		}
+	}
+	return out
+}
+
+// AccessKinds are the kinds of access rows that permit reading in this network.
+func (p *Profile) AccessKinds() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, s := range p.Strategies() {
+		switch s {
+		case "team":
+			add("team")
+		case "careplan":
+			add("careplan")
+			add("granted")
+		case "claims":
+			add("claims")
+			add("granted")
+		}
+	}
+	return out
 }
 
 // OperatorRole returns the operator role with the key, or nil.

@@ -3,6 +3,7 @@ package profile
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -415,7 +416,7 @@ func TestValidateRejects(t *testing.T) {
 		})
 	}
 	// The shared profile is untouched by the copies above.
-	if p := MustGet("fukuoka"); len(p.OperatorRoles[2].Powers) != 2 || p.validate() != nil {
+	if p := MustGet("fukuoka"); len(p.OperatorRoles[2].Powers) != 3 || p.validate() != nil {
 		t.Errorf("loaded fukuoka profile was changed: %+v", p.OperatorRoles[2])
 	}
 }
@@ -460,5 +461,55 @@ func TestRoleName(t *testing.T) {
 		if got := MustGet(tc.profile).RoleName(tc.role, tc.op); got != tc.want {
 			t.Errorf("%s RoleName(%s, %s) = %q, want %q", tc.profile, tc.role, tc.op, got, tc.want)
 		}
+	}
+}
+
+// TestPeoplePolicies: the access strategy and rules of each network, as the seeds
+// word them.
+func TestPeoplePolicies(t *testing.T) {
+	for _, tc := range []struct {
+		id         string
+		strategies []string
+		kinds      []string
+		withdrawal string
+		deletion   string
+		window     string
+	}{
+		{"katori", []string{"team"}, []string{"team"}, "", "stop_support", ""},                                 // katori §13-2
+		{"joso", []string{"team"}, []string{"team"}, "", "stop_support", ""},                                   // joso §17-2..3
+		{"sendai-izumi", []string{"team"}, []string{"team"}, "", "purge", ""},                                  // sendai §12-2..3
+		{"beppu", []string{"careplan"}, []string{"careplan", "granted"}, "stop_sharing", "", "days_from_loss"}, // beppu §16-18
+		{"fukuoka", []string{"careplan", "claims"}, []string{"careplan", "granted", "claims"}, "stop_sharing", "", "months_from_next_day"},
+	} {
+		p := MustGet(tc.id)
+		if got := p.Strategies(); !slices.Equal(got, tc.strategies) {
+			t.Errorf("%s strategies = %v, want %v", tc.id, got, tc.strategies)
+		}
+		if got := p.AccessKinds(); !slices.Equal(got, tc.kinds) {
+			t.Errorf("%s access kinds = %v, want %v", tc.id, got, tc.kinds)
+		}
+		if p.People.Withdrawal != tc.withdrawal || p.People.Deletion != tc.deletion || p.People.ReadWindow.Kind != tc.window {
+			t.Errorf("%s withdrawal/deletion/window = %q/%q/%q", tc.id, p.People.Withdrawal, p.People.Deletion, p.People.ReadWindow.Kind)
+		}
+	}
+	// fukuoka §17: form 7 only for consents up to 2018-05-31, then 7a or 7b.
+	f := MustGet("fukuoka")
+	if c := f.ConsentForm("form7"); c == nil || c.ValidUntil != "2018-05-31" || c.Strategy != "careplan" {
+		t.Errorf("fukuoka form 7 = %+v", c)
+	}
+	if c := f.ConsentForm("form7a"); c == nil || c.ValidFrom != "2018-06-01" || c.Strategy != "claims" {
+		t.Errorf("fukuoka form 7a = %+v", c)
+	}
+	// joso §21: disaster use is a separate consent scope.
+	j := MustGet("joso")
+	if !j.People.Disaster.Enabled || len(j.People.ConsentScopes) != 2 || j.People.ConsentScopes[1].Key != "disaster" || !j.People.MunicipalOnEveryTeam {
+		t.Errorf("joso disaster/team = %+v %+v", j.People.Disaster, j.People.ConsentScopes)
+	}
+	// katori §13-3 (sharing required by law) and households.
+	if k := MustGet("katori"); !k.People.LegalSharing || !k.People.Households {
+		t.Errorf("katori legal sharing / households missing")
+	}
+	if !f.HasInsuredNumber("health") || !f.HasInsuredNumber("care") || MustGet("katori").HasInsuredNumber("care") {
+		t.Errorf("insured numbers per profile wrong")
 	}
 }

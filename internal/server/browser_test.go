@@ -18,6 +18,7 @@ import (
 	"renraku/internal/accounts"
 	"renraku/internal/audit"
 	"renraku/internal/clock"
+	"renraku/internal/people"
 	"renraku/internal/secret"
 	"renraku/internal/store/sqlstore"
 	"renraku/internal/testdb"
@@ -64,7 +65,7 @@ func newSite(t *testing.T, db *sqlstore.DB, network, profileID string) *site {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(New(db, acc, Config{Logger: logger}))
+	srv := httptest.NewServer(New(db, acc, people.New(db, audit.New(keys, clk), clk), Config{Logger: logger}))
 	t.Cleanup(srv.Close)
 	return &site{URL: srv.URL, DB: db, Acc: acc, Keys: keys, Clock: clk, OpID: operatorLogin, OpPass: pass, OpTOTP: key.Secret()}
 }

@@ -22,6 +22,7 @@ import (
 	"renraku/internal/accounts"
 	"renraku/internal/api"
 	"renraku/internal/domain"
+	"renraku/internal/people"
 	"renraku/internal/store"
 	"renraku/internal/web"
 )
@@ -38,7 +39,7 @@ type Config struct {
 }
 
 // New returns the root handler.
-func New(st store.Store, acc *accounts.Service, cfg Config) http.Handler {
+func New(st store.Store, acc *accounts.Service, ppl *people.Service, cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -66,8 +67,8 @@ func New(st store.Store, acc *accounts.Service, cfg Config) http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	api.New(acc, cfg.Logger).Routes(mux)
-	web.New(acc, web.Options{Logger: cfg.Logger, Demo: cfg.Demo, DemoLogins: cfg.DemoLogins}).Routes(mux)
+	api.New(acc, ppl, cfg.Logger).Routes(mux)
+	web.New(acc, ppl, web.Options{Logger: cfg.Logger, Demo: cfg.Demo, DemoLogins: cfg.DemoLogins}).Routes(mux)
 
 	var h http.Handler = mux
 	h = http.NewCrossOriginProtection().Handler(h)

@@ -39,6 +39,10 @@ type Tx interface {
 	StaffRequestStore
 	AuditStore
 	LeaseStore
+	PersonStore
+	ConsentStore
+	AccessStore
+	OperationsStore
 }
 
 type NetworkStore interface {
@@ -112,4 +116,65 @@ type LeaseStore interface {
 	// AcquireLease takes or renews the lease for holder until `until`; it reports
 	// false when another holder's lease has not expired at `now`.
 	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+}
+
+// PersonStore holds the people supported (対象者).
+type PersonStore interface {
+	CreatePerson(ctx context.Context, p *domain.Person) error
+	FindPerson(ctx context.Context, net, id string) (*domain.Person, error)
+	UpdatePerson(ctx context.Context, p *domain.Person) error
+	// FindPeople returns the people the scope permits, matching f, with the total
+	// count of permitted matches (for paging). The scope becomes SQL: a person the
+	// scope does not permit is never read.
+	FindPeople(ctx context.Context, net string, scope domain.PersonScope, f domain.PeopleFilter) ([]*domain.Person, int, error)
+	// FindDuplicatePeople finds people with the same kana name and birth date,
+	// whatever the scope (registration warns before creating a duplicate).
+	FindDuplicatePeople(ctx context.Context, net, familyKana, givenKana, birthDate string) ([]*domain.Person, error)
+	// FindPeopleByInsuredNo matches a care or health insured number (claims import).
+	FindPeopleByInsuredNo(ctx context.Context, net, insuredNo string) ([]*domain.Person, error)
+	CreateHousehold(ctx context.Context, h *domain.Household) error
+	FindHousehold(ctx context.Context, net, id string) (*domain.Household, error)
+	FindHouseholdMembers(ctx context.Context, net, householdID string) ([]*domain.Person, error)
+	CreateAttachment(ctx context.Context, a *domain.Attachment) error // idempotent: same content, same id
+	FindAttachment(ctx context.Context, net, id string) (*domain.Attachment, error)
+	DeleteAttachment(ctx context.Context, net, id string) error
+}
+
+// ConsentStore holds consents (同意書).
+type ConsentStore interface {
+	CreateConsent(ctx context.Context, c *domain.Consent) error
+	FindConsents(ctx context.Context, net, personID string) ([]*domain.Consent, error) // newest first
+	UpdateConsent(ctx context.Context, c *domain.Consent) error                        // withdrawal
+}
+
+// AccessStore holds which organizations may see whom, and requests for access.
+type AccessStore interface {
+	CreateAccess(ctx context.Context, a *domain.Access) error
+	FindAccess(ctx context.Context, net, id string) (*domain.Access, error)
+	// FindPersonAccess lists a person's access rows, ended ones included, oldest first.
+	FindPersonAccess(ctx context.Context, net, personID string) ([]*domain.Access, error)
+	// FindOrgAccess lists the organization's access rows to the person that are in
+	// force on today (not ended, not expired).
+	FindOrgAccess(ctx context.Context, net, personID, orgID, today string) ([]*domain.Access, error)
+	UpdateAccess(ctx context.Context, a *domain.Access) error
+	CreateAccessRequest(ctx context.Context, r *domain.AccessRequest) error
+	FindAccessRequest(ctx context.Context, net, id string) (*domain.AccessRequest, error)
+	// FindAccessRequests lists requests about a person ("" = all people), by status ("" = all).
+	FindAccessRequests(ctx context.Context, net, personID, status string) ([]*domain.AccessRequest, error)
+	UpdateAccessRequest(ctx context.Context, r *domain.AccessRequest) error
+	// FindOrganizationByCode finds an organization by its 事業所番号 (claims import).
+	FindOrganizationByCode(ctx context.Context, net, code string) (*domain.Organization, error)
+}
+
+// OperationsStore holds the operator's data of this capability: claims imports,
+// disasters and the occupation matrix.
+type OperationsStore interface {
+	CreateClaimImport(ctx context.Context, ci *domain.ClaimImport) error
+	InsertClaims(ctx context.Context, claims []domain.Claim) error
+	FindClaimImports(ctx context.Context, net string) ([]*domain.ClaimImport, error)
+	CreateDisaster(ctx context.Context, d *domain.Disaster) error
+	FindDisasters(ctx context.Context, net string) ([]*domain.Disaster, error) // newest first
+	UpdateDisaster(ctx context.Context, d *domain.Disaster) error
+	FindMatrix(ctx context.Context, net string) ([]domain.MatrixEntry, error)
+	UpsertMatrixEntry(ctx context.Context, e domain.MatrixEntry) error
 }

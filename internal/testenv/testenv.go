@@ -30,6 +30,7 @@ import (
 	"renraku/internal/audit"
 	"renraku/internal/clock"
 	"renraku/internal/domain"
+	"renraku/internal/people"
 	"renraku/internal/secret"
 	"renraku/internal/store/sqlstore"
 )
@@ -46,6 +47,7 @@ const Password = "Kiso-Harbor-Lantern-4729"
 type Env struct {
 	Store    *sqlstore.DB
 	Accounts *accounts.Service
+	People   *people.Service
 	Audit    *audit.Log
 	Keys     *secret.Keyring
 	Clock    *clock.Fake
@@ -74,9 +76,10 @@ func New(t testing.TB, db *sqlstore.DB) *Env {
 	log := audit.New(keys, clk)
 	acc := accounts.New(db, log, keys, clk, accounts.Options{Argon2: accounts.TestArgon2,
 		LoginsPerMinutePerAddress: 100000, Logger: logger})
+	ppl := people.New(db, log, clk)
 	mux := http.NewServeMux()
-	api.New(acc, logger).Routes(mux)
-	return &Env{Store: db, Accounts: acc, Audit: log, Keys: keys, Clock: clk, Mux: mux,
+	api.New(acc, ppl, logger).Routes(mux)
+	return &Env{Store: db, Accounts: acc, People: ppl, Audit: log, Keys: keys, Clock: clk, Mux: mux,
 		Handler: RequestMeta(mux), Logger: logger, secrets: map[string]string{}}
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"renraku/internal/accounts"
 	"renraku/internal/domain"
+	"renraku/internal/people"
 	"renraku/internal/policy"
 	"renraku/internal/profile"
 )
@@ -47,6 +48,7 @@ type Options struct {
 // Web serves the UI.
 type Web struct {
 	acc     *accounts.Service
+	people  *people.Service
 	opt     Options
 	pages   map[string]*template.Template
 	cssPath string
@@ -54,7 +56,7 @@ type Web struct {
 }
 
 // New parses the templates (a broken template fails at start, not at first use).
-func New(acc *accounts.Service, opt Options) *Web {
+func New(acc *accounts.Service, ppl *people.Service, opt Options) *Web {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -63,7 +65,7 @@ func New(acc *accounts.Service, opt Options) *Web {
 		panic(err)
 	}
 	sum := sha256.Sum256(css)
-	w := &Web{acc: acc, opt: opt, pages: map[string]*template.Template{}, css: css,
+	w := &Web{acc: acc, people: ppl, opt: opt, pages: map[string]*template.Template{}, css: css,
 		cssPath: "/static/style." + hex.EncodeToString(sum[:6]) + ".css"}
 	funcs := template.FuncMap{
 		"jst":        formatJST,

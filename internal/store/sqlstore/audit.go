@@ -52,6 +52,9 @@ func (t *Tx) FindAuditEvents(ctx context.Context, net string, f domain.AuditFilt
 		args = append(args, v)
 		where = append(where, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
 	}
+	if f.PersonID != "" {
+		add("person_id = ?", f.PersonID)
+	}
 	if f.ActorLogin != "" {
 		add("actor_login = ?", f.ActorLogin)
 	}

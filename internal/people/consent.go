@@ -1,0 +1,253 @@
+package people
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"slices"
+
+	"renraku/internal/domain"
+	"renraku/internal/policy"
+	"renraku/internal/profile"
+	"renraku/internal/store"
+	"renraku/internal/validate"
+)
+
+// ConsentInput is the consent entry form (同意書の登録).
+type ConsentInput struct {
+	Kind         string   `json:"kind"` // "self", "proxy_writer", "family", "legal"
+	SignerName   string   `json:"signer_name"`
+	Relationship string   `json:"relationship"`
+	ConsentedOn  string   `json:"consented_on"`
+	FormVersion  string   `json:"form_version"`
+	Scopes       []string `json:"scopes"`
+	LegalBasis   string   `json:"legal_basis"`
+	// CarePlanOrg is the office that writes the care plan (beppu §17-1, fukuoka §19
+	// under form 7); "" = the actor's own organization.
+	CarePlanOrg string `json:"care_plan_org"`
+	// Form is the scanned signed form (PDF, JPEG or PNG), optional.
+	Form []byte `json:"-"`
+}
+
+// MaxFormBytes caps a scanned consent form.
+const MaxFormBytes = 10 << 20
+
+var formTypes = map[string]bool{"application/pdf": true, "image/jpeg": true, "image/png": true}
+
+func checkConsent(p *profile.Profile, today string, in ConsentInput) (ConsentInput, *profile.ConsentForm, string, error) {
+	errs := domain.FieldErrors{}
+	switch in.Kind {
+	case "self":
+		in.SignerName, in.Relationship = "", ""
+	case "proxy_writer": // 代筆: the person agrees but cannot write (beppu §15-1, fukuoka §17)
+		in.SignerName = validate.Text(errs, "signer_name", "代筆者の氏名", in.SignerName, true, 100, false)
+		in.Relationship = validate.Text(errs, "relationship", "代筆者と本人の関係", in.Relationship, false, 50, false)
+	case "family": // 代理同意: the person cannot agree (beppu §15-2, joso §17-1, sendai §12-1)
+		in.SignerName = validate.Text(errs, "signer_name", "同意した家族等の氏名", in.SignerName, true, 100, false)
+		in.Relationship = validate.Text(errs, "relationship", "本人との続柄", in.Relationship, true, 50, false)
+	case "legal": // katori §13-3: sharing required by law, recorded with its basis
+		if !p.People.LegalSharing {
+			errs.Add("kind", "このネットワークでは法令に基づく共有を登録しません。")
+		}
+		in.LegalBasis = validate.Text(errs, "legal_basis", "根拠となる法令", in.LegalBasis, true, 200, false)
+	default:
+		errs.Add("kind", "同意の方法を選んでください。")
+	}
+	in.ConsentedOn = validate.Date(errs, "consented_on", "同意日", in.ConsentedOn, true, "2000-01-01", today)
+	form := p.ConsentForm(in.FormVersion)
+	if form == nil {
+		errs.Add("form_version", "同意書の様式を選んでください。")
+	} else if errs["consented_on"] == "" && in.ConsentedOn != "" {
+		// fukuoka §17: form 7 for consents up to 2018-05-31, then 7a or 7b.
+		if form.ValidUntil != "" && in.ConsentedOn > form.ValidUntil {
+			errs.Add("form_version", form.Name+"は"+form.ValidUntil+"までの同意にのみ使えます。")
+		}
+		if form.ValidFrom != "" && in.ConsentedOn < form.ValidFrom {
+			errs.Add("form_version", form.Name+"は"+form.ValidFrom+"以降の同意に使います。")
+		}
+	}
+	if len(in.Scopes) == 0 {
+		in.Scopes = []string{"sharing"}
+	}
+	known := map[string]bool{}
+	for _, sc := range p.People.ConsentScopes {
+		known[sc.Key] = true
+	}
+	var scopes []string
+	for _, sc := range in.Scopes {
+		if !known[sc] {
+			errs.Add("scopes", "同意の範囲の指定が正しくありません。")
+			break
+		}
+		if !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+	if !slices.Contains(scopes, "sharing") {
+		errs.Add("scopes", "情報共有への同意は必須です。")
+	}
+	in.Scopes = scopes
+	ctype := ""
+	if len(in.Form) > 0 {
+		ctype = http.DetectContentType(in.Form)
+		if len(in.Form) > MaxFormBytes {
+			errs.Add("form", "同意書の画像・PDFは10MB以下にしてください。")
+		} else if !formTypes[ctype] {
+			errs.Add("form", "同意書はPDF・JPEG・PNGのいずれかで添付してください。")
+		}
+	}
+	return in, form, ctype, errs.Err()
+}
+
+// RecordConsent records a consent. On consent, in the care-plan strategy the office
+// that writes the care plan gets access (beppu §17-1, fukuoka §19); a consent on
+// record is enough for every organization (sendai §12-1: no second consent).
+func (s *Service) RecordConsent(ctx context.Context, a policy.Actor, personID string, in ConsentInput) (*domain.Consent, error) {
+	in, form, ctype, err := checkConsent(a.Profile, profile.Today(a.Now), in)
+	if err != nil {
+		return nil, err
+	}
+	var out *domain.Consent
+	err = s.withPerson(ctx, a, policy.RecordConsent, personID, func(tx store.Tx, p *domain.Person, f *policy.PersonFacts, d policy.Decision) error {
+		now := a.Now.UTC()
+		c := &domain.Consent{NetworkID: a.NetworkID, ID: domain.NewID(), PersonID: p.ID, Kind: in.Kind, SignerName: in.SignerName,
+			Relationship: in.Relationship, ConsentedOn: in.ConsentedOn, FormVersion: in.FormVersion, Scopes: in.Scopes,
+			LegalBasis: in.LegalBasis, EnteredBy: a.UserID, EnteredOrg: a.OrgID, CreatedAt: now}
+		if len(in.Form) > 0 {
+			sum := sha256.Sum256(in.Form)
+			att := &domain.Attachment{NetworkID: a.NetworkID, ID: hex.EncodeToString(sum[:]), ContentType: ctype,
+				Size: int64(len(in.Form)), Data: in.Form, CreatedAt: now, CreatedBy: a.UserID}
+			if err := tx.CreateAttachment(ctx, att); err != nil {
+				return err
+			}
+			c.AttachmentID = att.ID
+		}
+		if err := tx.CreateConsent(ctx, c); err != nil {
+			return err
+		}
+		p.Consent, p.ConsentForm, p.ConsentScopes, p.UpdatedAt = domain.ConsentActive, c.FormVersion, c.Scopes, now
+		if err := tx.UpdatePerson(ctx, p); err != nil {
+			return err
+		}
+		detail := map[string]any{"kind": c.Kind, "form": c.FormVersion, "scopes": c.Scopes, "strategy": form.Strategy}
+		if form.Strategy == "careplan" {
+			org := in.CarePlanOrg
+			if org == "" {
+				org = a.OrgID
+			}
+			if org != "" {
+				if err := setCarePlan(ctx, tx, a, p.ID, org); err != nil {
+					return err
+				}
+				detail["care_plan_org"] = org
+			}
+		}
+		out = c
+		return s.log.Append(ctx, tx, event(ctx, a, "consent.record", "consent", c.ID, p.ID, detail))
+	})
+	return out, err
+}
+
+// setCarePlan makes org the person's care-plan office, ending any other office's
+// care-plan access (beppu §17-2: access ends when the office no longer writes the plan).
+func setCarePlan(ctx context.Context, tx store.Tx, a policy.Actor, personID, org string) error {
+	o, err := tx.FindOrganization(ctx, a.NetworkID, org)
+	if err != nil || o.Status != domain.OrgActive {
+		return &domain.Error{Code: domain.EINVALID, Message: "入力内容に誤りがあります。",
+			Fields: map[string]string{"care_plan_org": "居宅介護支援事業所等が見つからないか、利用中ではありません。"}}
+	}
+	rows, err := tx.FindPersonAccess(ctx, a.NetworkID, personID)
+	if err != nil {
+		return err
+	}
+	now := a.Now.UTC()
+	for _, r := range rows {
+		if r.Kind != domain.AccessCarePlan || !r.EndedAt.IsZero() {
+			continue
+		}
+		if r.OrgID == org {
+			return nil
+		}
+		r.EndedAt, r.EndedBy, r.EndReason = now, a.UserID, "care plan moved to another office"
+		if err := tx.UpdateAccess(ctx, r); err != nil {
+			return err
+		}
+	}
+	return tx.CreateAccess(ctx, &domain.Access{NetworkID: a.NetworkID, ID: domain.NewID(), PersonID: personID, OrgID: org,
+		Kind: domain.AccessCarePlan, GrantedBy: a.UserID, GrantedByOrg: a.OrgID, CreatedAt: now})
+}
+
+// WithdrawConsent records a withdrawal (同意撤回書, beppu §16, fukuoka §18): all
+// sharing stops at once; only the registering organization and the operator still
+// see the person.
+func (s *Service) WithdrawConsent(ctx context.Context, a policy.Actor, personID, note string) error {
+	errs := domain.FieldErrors{}
+	note = validate.Text(errs, "note", "備考", note, false, 1000, true)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	return s.withPerson(ctx, a, policy.WithdrawConsent, personID, func(tx store.Tx, p *domain.Person, f *policy.PersonFacts, d policy.Decision) error {
+		now := a.Now.UTC()
+		cs, err := tx.FindConsents(ctx, a.NetworkID, p.ID)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, c := range cs {
+			if c.WithdrawnAt.IsZero() {
+				c.WithdrawnAt, c.WithdrawnBy, c.WithdrawNote = now, a.UserID, note
+				if err := tx.UpdateConsent(ctx, c); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		p.Consent, p.ConsentScopes, p.UpdatedAt = domain.ConsentWithdrawn, nil, now
+		if err := tx.UpdatePerson(ctx, p); err != nil {
+			return err
+		}
+		return s.log.Append(ctx, tx, event(ctx, a, "consent.withdraw", "person", p.ID, p.ID, map[string]any{"consents": n}))
+	})
+}
+
+// RequestDeletion carries out a person's deletion request: 支援中止 hides the
+// record from everyone but the operator (katori §13-2, joso §17-2..3); a purge
+// deletes the shared content, keeping the audit trail (sendai §12-2..3).
+func (s *Service) RequestDeletion(ctx context.Context, a policy.Actor, personID, note string) error {
+	errs := domain.FieldErrors{}
+	note = validate.Text(errs, "note", "申し出の内容", note, false, 1000, true)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	return s.withPerson(ctx, a, policy.RequestDeletion, personID, func(tx store.Tx, p *domain.Person, f *policy.PersonFacts, d policy.Decision) error {
+		now := a.Now.UTC()
+		detail := map[string]any{"mode": a.Profile.People.Deletion}
+		switch a.Profile.People.Deletion {
+		case "stop_support":
+			p.Status = domain.PersonStopped
+		case "purge":
+			cs, err := tx.FindConsents(ctx, a.NetworkID, p.ID)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if c.AttachmentID != "" {
+					if err := tx.DeleteAttachment(ctx, a.NetworkID, c.AttachmentID); err != nil {
+						return err
+					}
+				}
+			}
+			kept := hiddenStub(p)
+			kept.Status = domain.PersonPurged
+			kept.Eligible = p.Eligible
+			*p = *kept
+			detail["attachments_deleted"] = true
+		}
+		p.UpdatedAt = now
+		if err := tx.UpdatePerson(ctx, p); err != nil {
+			return err
+		}
+		return s.log.Append(ctx, tx, event(ctx, a, "person.delete_request", "person", p.ID, p.ID, detail))
+	})
+}
