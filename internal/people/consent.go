@@ -131,10 +131,17 @@ func (s *Service) RecordConsent(ctx context.Context, a policy.Actor, personID st
 			return err
 		}
 		detail := map[string]any{"kind": c.Kind, "form": c.FormVersion, "scopes": c.Scopes, "strategy": form.Strategy}
+		// Access rows of the other model end: a person re-consenting on form 7a/7b
+		// leaves the care-plan model, and the reverse (fukuoka §19, §19の2).
+		if err := endOtherModel(ctx, tx, a, p.ID, form.Strategy); err != nil {
+			return err
+		}
 		if form.Strategy == "careplan" {
+			// beppu §17-1, fukuoka §19: on consent the office that writes the care
+			// plan gets access; by default the office that registered the person.
 			org := in.CarePlanOrg
 			if org == "" {
-				org = a.OrgID
+				org = p.RegisteredOrg
 			}
 			if org != "" {
 				if err := setCarePlan(ctx, tx, a, p.ID, org); err != nil {
@@ -147,6 +154,27 @@ func (s *Service) RecordConsent(ctx context.Context, a policy.Actor, personID st
 		return s.log.Append(ctx, tx, event(ctx, a, "consent.record", "consent", c.ID, p.ID, detail))
 	})
 	return out, err
+}
+
+// endOtherModel ends access rows that belong to another access model than strategy.
+func endOtherModel(ctx context.Context, tx store.Tx, a policy.Actor, personID, strategy string) error {
+	other := map[string]string{"careplan": domain.AccessClaims, "claims": domain.AccessCarePlan}[strategy]
+	if other == "" {
+		return nil
+	}
+	rows, err := tx.FindPersonAccess(ctx, a.NetworkID, personID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.Kind == other && r.EndedAt.IsZero() {
+			r.EndedAt, r.EndedBy, r.EndReason = a.Now.UTC(), a.UserID, "consent on a form of another access model"
+			if err := tx.UpdateAccess(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // setCarePlan makes org the person's care-plan office, ending any other office's

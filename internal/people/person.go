@@ -176,11 +176,53 @@ func (s *Service) Get(ctx context.Context, a policy.Actor, id string) (*PersonVi
 			if v.Requests, err = tx.FindAccessRequests(ctx, a.NetworkID, p.ID, ""); err != nil {
 				return err
 			}
+			if v.Household, err = s.visibleHousehold(ctx, tx, a, p); err != nil {
+				return err
+			}
 		}
-		return s.log.Append(ctx, tx, event(ctx, a, "person.view", "person", p.ID, p.ID,
-			map[string]any{"via": d.Reason, "hidden": v.Hidden}))
+		detail := map[string]any{"via": d.Reason, "hidden": v.Hidden}
+		if d.Reason == policy.ViaDisaster {
+			detail["disaster"] = f.DisasterID // joso §21: every disaster read names the disaster
+		}
+		return s.log.Append(ctx, tx, event(ctx, a, "person.view", "person", p.ID, p.ID, detail))
 	})
-	return v, err
+	if err != nil {
+		return nil, err // nothing leaves unless its audit event was written
+	}
+	return v, nil
+}
+
+// visibleHousehold lists the other members of the person's household (katori: 世帯)
+// that the actor may see; the others are not mentioned.
+func (s *Service) visibleHousehold(ctx context.Context, tx store.Tx, a policy.Actor, p *domain.Person) ([]*domain.Person, error) {
+	if p.HouseholdID == "" {
+		return nil, nil
+	}
+	members, err := tx.FindHouseholdMembers(ctx, a.NetworkID, p.HouseholdID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*domain.Person
+	for _, m := range members {
+		if m.ID == p.ID {
+			continue
+		}
+		f, err := s.facts(ctx, tx, a, m)
+		if err != nil {
+			return nil, err
+		}
+		d := policy.Decide(a, policy.ViewPerson, policy.Resource{Person: f})
+		if !d.Allow || m.Status != domain.PersonActive {
+			continue
+		}
+		// Showing a member's name is a read of that member's record: audited too.
+		if err := s.log.Append(ctx, tx, event(ctx, a, "person.view", "person", m.ID, m.ID,
+			map[string]any{"via": d.Reason, "as_household_member_of": p.ID})); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // hiddenStub keeps only what the operator needs to know about a hidden record.
@@ -231,7 +273,10 @@ func (s *Service) List(ctx context.Context, a policy.Actor, f domain.PeopleFilte
 			map[string]any{"kana": f.Kana, "birth_date": f.BirthDate, "offset": f.Offset, "returned": len(out), "total": total,
 				"scope": scopeName(scope)}))
 	})
-	return out, total, err
+	if err != nil {
+		return nil, 0, err // nothing leaves unless its audit event was written
+	}
+	return out, total, nil
 }
 
 func scopeName(s domain.PersonScope) string {

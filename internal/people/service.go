@@ -79,7 +79,9 @@ func (s *Service) facts(ctx context.Context, tx store.Tx, a policy.Actor, p *dom
 		if err != nil {
 			return nil, err
 		}
-		f.DisasterActive = active != nil
+		if active != nil {
+			f.DisasterActive, f.DisasterID = true, active.ID
+		}
 	}
 	return f, nil
 }

@@ -43,6 +43,7 @@ type PersonFacts struct {
 	ReadableUntil  string
 	OrgAccess      []string // kinds of access in force for the actor's organization
 	DisasterActive bool
+	DisasterID     string // the active disaster, named in the audit of a disaster read
 }
 
 // Permission names what let the actor see a person; it is audited with every read.
@@ -121,7 +122,12 @@ func decidePerson(a Actor, act Action, res Resource) (Decision, bool) {
 		}
 		return deny("this role does not see people"), true
 	case RegisterPerson:
-		if a.Role == domain.RoleOperator || (orgMember(a) && (a.OrgID != "" || a.Role == domain.RoleMunicipal)) {
+		if a.Role == domain.RoleOperator {
+			return operator(profile.PowerManagePeople), true
+		}
+		// Municipal staff act for the city, which has no organization row to own
+		// the record before consent; the operator registers for the city.
+		if (a.Role == domain.RoleStaff || a.Role == domain.RoleAdmin) && a.OrgID != "" {
 			return allow("registers for its organization"), true
 		}
 		return deny("only operators and organizations register people"), true
@@ -165,26 +171,47 @@ func decidePerson(a Actor, act Action, res Resource) (Decision, bool) {
 		}
 		return operator(profile.PowerManagePeople), true
 	case ViewPersonLog:
-		if d := operator(profile.PowerViewAudit); d.Allow {
+		// Whoever reads the audit log reads who viewed a person (the operator, and
+		// fukuoka §35's auditor).
+		if d := Decide(a, ViewAudit, Resource{}); d.Allow {
 			return d, true
 		}
-		return deny("only operators read who viewed a person"), true
-	case EditPerson, RecordConsent:
+		return deny("only those who read the audit log read who viewed a person"), true
+	case EditPerson:
+		if a.Role == domain.RoleOperator {
+			return operator(profile.PowerManagePeople), true
+		}
 		if v == "" || v == ViaDisaster {
 			return deny("no permission to change this person"), true
 		}
 		return allow(v), true
-	case WithdrawConsent:
-		if p.People.Withdrawal == "" {
-			return deny("consent is not withdrawn in this network; the person asks for deletion"), true
+	case RecordConsent, WithdrawConsent:
+		if act == WithdrawConsent {
+			if p.People.Withdrawal == "" {
+				return deny("consent is not withdrawn in this network; the person asks for deletion"), true
+			}
+			if f.Consent != domain.ConsentActive {
+				return deny("no consent in force"), true
+			}
 		}
-		if f.Consent != domain.ConsentActive {
-			return deny("no consent in force"), true
+		if f.Status != domain.PersonActive {
+			return deny("the record is stopped or deleted"), true
+		}
+		if a.Role == domain.RoleOperator {
+			return operator(profile.PowerManagePeople), true
+		}
+		if p.People.ConsentBy == "operator" {
+			// beppu §15-1, §16, fukuoka §17-1, §18: the city takes consent and
+			// receives withdrawals; its municipal staff may enter them.
+			if a.Role == domain.RoleMunicipal {
+				return allow("city staff enter the city's consent forms (" + p.People.ConsentByArticle + ")"), true
+			}
+			return deny("the city enters consents and withdrawals (" + p.People.ConsentByArticle + ")"), true
 		}
 		if v == "" || v == ViaDisaster {
 			return deny("no permission to this person"), true
 		}
-		return allow("the withdrawal form is entered (" + p.People.WithdrawalArticle + ")"), true
+		return allow(v), true
 	case RequestDeletion:
 		if p.People.Deletion == "" {
 			return deny("this network handles a person's request by withdrawal of consent"), true
@@ -215,30 +242,49 @@ func decidePerson(a Actor, act Action, res Resource) (Decision, bool) {
 		}
 		return deny("only team members change the team"), true
 	case GrantAccess, RevokeAccess, DecideAccess:
+		// The consent's form decides the access model (fukuoka §19 form 7: the
+		// care-plan office; §19の2 forms 7a/7b: claims and grants).
+		if !slices.Contains(p.Strategies(), "careplan") && !slices.Contains(p.Strategies(), "claims") {
+			return deny("access is by care team in this network"), true
+		}
+		// The operator ends any access (beppu §17-2), consent or not.
+		if act == RevokeAccess && a.Role == domain.RoleOperator {
+			return operator(profile.PowerManagePeople), true
+		}
+		strategy := ""
+		if form := p.ConsentForm(f.ConsentForm); form != nil && f.Consent == domain.ConsentActive {
+			strategy = form.Strategy
+		}
+		if strategy != "careplan" && strategy != "claims" {
+			return deny("no consent in force under which access is granted"), true
+		}
 		if a.Role == domain.RoleOperator {
 			return operator(profile.PowerManagePeople), true
 		}
-		// beppu §17-4..5: the care-plan office grants and revokes; fukuoka §19-2..5:
-		// organizations with claims-based or granted access grant others too.
+		if v == "" || v == ViaDisaster {
+			return deny("the organization cannot see the person now"), true
+		}
 		switch {
-		case slices.Contains(f.OrgAccess, domain.AccessCarePlan):
+		case strategy == "careplan" && slices.Contains(f.OrgAccess, domain.AccessCarePlan):
+			// beppu §17-4..5, fukuoka §19-3: the care-plan office grants and revokes.
 			return allow("the care-plan office"), true
-		case act == GrantAccess && slices.Contains(p.Strategies(), "claims") && v != "" && v != ViaDisaster && v != ViaRegistrar:
-			return allow("an organization with access grants others (fukuoka §19-2)"), true
+		case strategy == "claims" && act != RevokeAccess &&
+			(slices.Contains(f.OrgAccess, domain.AccessClaims) || slices.Contains(f.OrgAccess, domain.AccessGranted)):
+			// fukuoka §19の2-3..4: an organization allowed to view lets others view.
+			return allow("an organization with access grants others (fukuoka §19の2)"), true
 		}
 		return deny("only the care-plan office grants and revokes access"), true
 	case AssignCarePlan:
 		if !slices.Contains(p.Strategies(), "careplan") {
 			return deny("no care-plan office in this network"), true
 		}
-		if a.Role == domain.RoleOperator {
-			return operator(profile.PowerManagePeople), true
+		// Only under a consent on a care-plan form (fukuoka §19: form 7).
+		if form := p.ConsentForm(f.ConsentForm); form == nil || form.Strategy != "careplan" || f.Consent != domain.ConsentActive {
+			return deny("no consent in force on a care-plan form"), true
 		}
-		// beppu §17-1: the office writing the care plan records itself on consent.
-		if v == ViaRegistrar || slices.Contains(f.OrgAccess, domain.AccessCarePlan) {
-			return allow("the registering organization or the care-plan office"), true
-		}
-		return deny("only the operator reassigns the care-plan office"), true
+		// beppu §17-1..2, fukuoka §19-1..2: the 事業責任者 enables the office that
+		// writes the care plan, and ends it when it no longer does.
+		return operator(profile.PowerManagePeople), true
 	}
 	return Decision{}, false
 }

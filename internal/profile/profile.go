@@ -117,6 +117,11 @@ type PeoplePolicy struct {
 	ConsentScopes []Item `json:"consent_scopes"`
 	// ConsentArticle is the article that requires consent before sharing.
 	ConsentArticle string `json:"consent_article"`
+	// ConsentBy: who enters consents and withdrawals: "user" (the organization's
+	// staff: katori §13-1, joso §17-1, sendai §12-1) or "operator" (the city takes
+	// consent and receives withdrawals: beppu §15-1, §16; fukuoka §17-1, §18).
+	ConsentBy        string `json:"consent_by"`
+	ConsentByArticle string `json:"consent_by_article,omitempty"`
 	// LegalSharing: a sharing required by law is recorded with its legal basis
 	// (katori §13-3).
 	LegalSharing bool `json:"legal_sharing"`
@@ -398,6 +403,11 @@ func (p *Profile) validatePeople() error {
 		if k != "care" && k != "health" {
 			return fmt.Errorf("people.insured_numbers: unknown kind %q", k)
 		}
+	}
+	switch pp.ConsentBy {
+	case "user", "operator":
+	default:
+		return fmt.Errorf("people.consent_by must be user or operator")
 	}
 	switch pp.Withdrawal {
 	case "", "stop_sharing":
