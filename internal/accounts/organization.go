@@ -6,6 +6,7 @@ import (
 	"renraku/internal/domain"
 	"renraku/internal/policy"
 	"renraku/internal/store"
+	"renraku/internal/validate"
 )
 
 // Organizations lists the network's organizations for the operator.
@@ -165,4 +166,20 @@ func (s *Service) revoke(ctx context.Context, tx store.Tx, u *domain.User) error
 	}
 	_, err := tx.RevokeUserSessions(ctx, u.NetworkID, u.ID, now)
 	return err
+}
+
+// SetOrganizationCode records an organization's 事業所番号 / 医療機関コード (10
+// digits), by which imported claims find it (fukuoka §19の2). Only the operator sets
+// it: a wrong code would give an organization claims-based access to strangers.
+func (s *Service) SetOrganizationCode(ctx context.Context, a policy.Actor, id, code string) error {
+	errs := domain.FieldErrors{}
+	code = validate.Digits(errs, "code", "事業所番号", code, false, 10)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	return s.orgChange(ctx, a, policy.ManageOrganization, id, "organization.code", func(tx store.Tx, o *domain.Organization) (map[string]any, error) {
+		old := o.Code
+		o.Code = code
+		return map[string]any{"from": old, "to": code}, nil
+	})
 }

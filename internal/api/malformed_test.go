@@ -100,6 +100,8 @@ func TestMalformedInput(t *testing.T) {
 				body: map[string]any{"reason": "理由"}, long: []string{"reason"}, script: []string{"reason"}},
 			{method: "POST", path: "/api/v1/organizations/" + org + "/suspend", token: op.Token,
 				body: map[string]any{"reason": "理由"}, long: []string{"reason"}, script: []string{"reason"}},
+			{method: "POST", path: "/api/v1/organizations/" + org + "/code", token: op.Token,
+				body: map[string]any{"code": "4010100001"}, long: []string{"code"}, script: []string{"code"}, emptyOK: true},
 			{method: "POST", path: "/api/v1/organizations/" + org + "/withdraw", token: op.Token,
 				body: map[string]any{"reason": "理由"}, long: []string{"reason"}, script: []string{"reason"}, emptyOK: true},
 			{method: "POST", path: "/api/v1/organizations/" + org + "/admin", token: op.Token,
@@ -165,7 +167,7 @@ func TestMalformedInput(t *testing.T) {
 		}
 		// Every POST route of the table is covered by one of the two tables above.
 		for _, rt := range apiRoutes() {
-			if rt.Method == "POST" && !covered[rt.Method+" "+rt.Path] {
+			if rt.Method == "POST" && !covered[rt.Method+" "+rt.Path] && !coveredElsewhere(rt.Method, rt.Path) {
 				t.Errorf("%s %s is not in the malformed-input tables", rt.Method, rt.Path)
 			}
 		}

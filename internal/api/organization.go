@@ -13,6 +13,7 @@ type organizationJSON struct {
 	Type          string  `json:"type"`
 	Address       string  `json:"address"`
 	Phone         string  `json:"phone"`
+	Code          string  `json:"code"`
 	Status        string  `json:"status"`
 	Conditions    string  `json:"conditions"`
 	SuspendReason string  `json:"suspend_reason"`
@@ -23,7 +24,7 @@ type organizationJSON struct {
 
 func organizationOut(o *domain.Organization) organizationJSON {
 	return organizationJSON{ID: o.ID, Name: o.Name, Type: o.Type, Address: o.Address, Phone: o.Phone,
-		Status: string(o.Status), Conditions: o.Conditions, SuspendReason: o.SuspendReason,
+		Code: o.Code, Status: string(o.Status), Conditions: o.Conditions, SuspendReason: o.SuspendReason,
 		ApplicationID: o.ApplicationID, CreatedAt: timestamp(o.CreatedAt), UpdatedAt: timestamp(o.UpdatedAt)}
 }
 
@@ -108,4 +109,20 @@ func (a *API) changeAdmin(w http.ResponseWriter, r *http.Request, pr *accounts.P
 		return err
 	}
 	return writeJSON(w, http.StatusOK, creds)
+}
+
+type codeRequest struct {
+	Code string `json:"code"`
+}
+
+// setOrganizationCode records the organization's 事業所番号 for the claims import.
+func (a *API) setOrganizationCode(w http.ResponseWriter, r *http.Request, pr *accounts.Principal) error {
+	var in codeRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := a.acc.SetOrganizationCode(r.Context(), pr.Actor, r.PathValue("id"), in.Code); err != nil {
+		return err
+	}
+	return noContent(w)
 }

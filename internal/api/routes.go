@@ -49,6 +49,7 @@ var routes = []route{
 	{"GET", "/api/v1/organizations", bearer, nil, (*API).listOrganizations},
 	{"GET", "/api/v1/organizations/{id}", bearer, nil, (*API).getOrganization},
 	{"POST", "/api/v1/organizations/{id}/suspend", bearer, reasonRequest{}, (*API).suspendOrganization},
+	{"POST", "/api/v1/organizations/{id}/code", bearer, codeRequest{}, (*API).setOrganizationCode},
 	{"POST", "/api/v1/organizations/{id}/unsuspend", bearer, nil, (*API).unsuspendOrganization},
 	{"POST", "/api/v1/organizations/{id}/withdraw", bearer, reasonRequest{}, (*API).withdrawOrganization},
 	{"POST", "/api/v1/organizations/{id}/admin", bearer, changeAdminRequest{}, (*API).changeAdmin},
@@ -69,6 +70,32 @@ var routes = []route{
 	{"GET", "/api/v1/staff-requests", bearer, nil, (*API).listStaffRequests},
 	{"POST", "/api/v1/staff-requests/{id}/issue", bearer, nil, (*API).issueStaffRequest},
 	{"POST", "/api/v1/staff-requests/{id}/reject", bearer, reasonRequest{}, (*API).rejectStaffRequest},
+
+	// People, consent and who may see them (shared/SPEC.md §3-4).
+	{"GET", "/api/v1/people", bearer, nil, (*API).listPeople},
+	{"POST", "/api/v1/people", bearer, registerPersonRequest{}, (*API).registerPerson},
+	{"GET", "/api/v1/people/{id}", bearer, nil, (*API).getPerson},
+	{"POST", "/api/v1/people/{id}/eligibility", bearer, eligibilityRequest{}, (*API).setEligibility},
+	{"POST", "/api/v1/people/{id}/read-window/close", bearer, readWindowRequest{}, (*API).closeReadWindow},
+	{"POST", "/api/v1/people/{id}/consents", bearer, consentRequest{}, (*API).recordConsent},
+	{"POST", "/api/v1/people/{id}/consents/withdraw", bearer, noteRequest{}, (*API).withdrawConsent},
+	{"POST", "/api/v1/people/{id}/deletion", bearer, noteRequest{}, (*API).requestDeletion},
+	{"POST", "/api/v1/people/{id}/team", bearer, orgRequest{}, (*API).addToTeam},
+	{"POST", "/api/v1/people/{id}/grants", bearer, orgRequest{}, (*API).grantAccess},
+	{"POST", "/api/v1/people/{id}/access/{access_id}/end", bearer, reasonRequest{}, (*API).endAccess},
+	{"POST", "/api/v1/people/{id}/care-plan", bearer, orgRequest{}, (*API).assignCarePlan},
+	{"GET", "/api/v1/people/{id}/access-log", bearer, nil, (*API).personAccessLog},
+	{"POST", "/api/v1/access-requests", bearer, accessRequestRequest{}, (*API).createAccessRequest},
+	{"POST", "/api/v1/access-requests/{id}/grant", bearer, nil, (*API).grantAccessRequest},
+	{"POST", "/api/v1/access-requests/{id}/refuse", bearer, nil, (*API).refuseAccessRequest},
+	// The claims file is text/csv, not JSON (Body stays nil: the OpenAPI test
+	// compares JSON bodies only).
+	{"POST", "/api/v1/claims", bearer, nil, (*API).importClaims},
+	{"GET", "/api/v1/disasters", bearer, nil, (*API).listDisasters},
+	{"POST", "/api/v1/disasters", bearer, disasterRequest{}, (*API).declareDisaster},
+	{"POST", "/api/v1/disasters/end", bearer, nil, (*API).endDisaster},
+	{"GET", "/api/v1/matrix", bearer, nil, (*API).getMatrix},
+	{"PUT", "/api/v1/matrix", bearer, matrixRequest{}, (*API).setMatrix},
 
 	// The audit viewer (beppu §10-3, fukuoka §9-3).
 	{"GET", "/api/v1/audit", bearer, nil, (*API).listAuditEvents},

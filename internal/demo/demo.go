@@ -372,7 +372,12 @@ func seedPeople(ctx context.Context, ppl *people.Service, net string, op policy.
 		if err != nil {
 			return err
 		}
-		if _, err := ppl.RecordConsent(ctx, a, person.ID, dp.consent); err != nil {
+		// beppu §15-1, fukuoka §17-1: the city takes consent; elsewhere the staff do.
+		consenter := a
+		if a.Profile.People.ConsentBy == "operator" {
+			consenter = op
+		}
+		if _, err := ppl.RecordConsent(ctx, consenter, person.ID, dp.consent); err != nil {
 			return err
 		}
 		for _, key := range dp.shareWith {

@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"strings"
 
 	"renraku/internal/domain"
 	"renraku/internal/policy"
@@ -130,7 +131,10 @@ func (s *Service) RequestAccess(ctx context.Context, a policy.Actor, insuredNo, 
 		return nil, s.deny(ctx, a, policy.RequestAccess, "", d.Reason, false)
 	}
 	errs := domain.FieldErrors{}
-	insuredNo = validate.Digits(errs, "insured_no", "被保険者番号", insuredNo, true, 0)
+	// A care insured number is digits; a health one (fukuoka) may carry a symbol and
+	// hyphens as printed on the card: match either form.
+	insuredNo = validate.InsuredSymbol(errs, "insured_no", "被保険者番号", insuredNo, true)
+	digitsOnly := strings.ReplaceAll(insuredNo, "-", "")
 	birthDate = validate.Date(errs, "birth_date", "生年月日", birthDate, true, "1890-01-01", profile.Today(a.Now))
 	reason = validate.Text(errs, "reason", "申請の理由", reason, true, 500, true)
 	if err := errs.Err(); err != nil {
@@ -143,6 +147,13 @@ func (s *Service) RequestAccess(ctx context.Context, a policy.Actor, insuredNo, 
 		ps, err := tx.FindPeopleByInsuredNo(ctx, a.NetworkID, insuredNo)
 		if err != nil {
 			return err
+		}
+		if digitsOnly != insuredNo {
+			more, err := tx.FindPeopleByInsuredNo(ctx, a.NetworkID, digitsOnly)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, more...)
 		}
 		var p *domain.Person
 		for _, x := range ps {

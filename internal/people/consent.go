@@ -54,6 +54,9 @@ func checkConsent(p *profile.Profile, today string, in ConsentInput) (ConsentInp
 	default:
 		errs.Add("kind", "同意の方法を選んでください。")
 	}
+	if in.Kind != "legal" {
+		in.LegalBasis = "" // only a sharing required by law carries a legal basis
+	}
 	in.ConsentedOn = validate.Date(errs, "consented_on", "同意日", in.ConsentedOn, true, "2000-01-01", today)
 	form := p.ConsentForm(in.FormVersion)
 	if form == nil {
@@ -138,8 +141,16 @@ func (s *Service) RecordConsent(ctx context.Context, a policy.Actor, personID st
 		}
 		if form.Strategy == "careplan" {
 			// beppu §17-1, fukuoka §19: on consent the office that writes the care
-			// plan gets access; by default the office that registered the person.
+			// plan gets access: the one named, else the office already recorded,
+			// else the office that registered the person.
 			org := in.CarePlanOrg
+			if org == "" {
+				current, err := carePlanOffice(ctx, tx, a, p.ID)
+				if err != nil {
+					return err
+				}
+				org = current
+			}
 			if org == "" {
 				org = p.RegisteredOrg
 			}
@@ -177,8 +188,23 @@ func endOtherModel(ctx context.Context, tx store.Tx, a policy.Actor, personID, s
 	return nil
 }
 
+// carePlanOffice is the organization holding the person's care-plan access, or "".
+func carePlanOffice(ctx context.Context, tx store.Tx, a policy.Actor, personID string) (string, error) {
+	rows, err := tx.FindPersonAccess(ctx, a.NetworkID, personID)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range rows {
+		if r.Kind == domain.AccessCarePlan && r.EndedAt.IsZero() {
+			return r.OrgID, nil
+		}
+	}
+	return "", nil
+}
+
 // setCarePlan makes org the person's care-plan office, ending any other office's
-// care-plan access (beppu §17-2: access ends when the office no longer writes the plan).
+// care-plan access (beppu §17-2: access ends when the office no longer writes the
+// plan).
 func setCarePlan(ctx context.Context, tx store.Tx, a policy.Actor, personID, org string) error {
 	o, err := tx.FindOrganization(ctx, a.NetworkID, org)
 	if err != nil || o.Status != domain.OrgActive {
@@ -200,6 +226,18 @@ func setCarePlan(ctx context.Context, tx store.Tx, a policy.Actor, personID, org
 		r.EndedAt, r.EndedBy, r.EndReason = now, a.UserID, "care plan moved to another office"
 		if err := tx.UpdateAccess(ctx, r); err != nil {
 			return err
+		}
+		// The old office registered the person: the registration moves with the
+		// care plan, or the old office would keep seeing the person as registrant.
+		p, err := tx.FindPerson(ctx, a.NetworkID, personID)
+		if err != nil {
+			return err
+		}
+		if p.RegisteredOrg == r.OrgID {
+			p.RegisteredOrg, p.UpdatedAt = org, now
+			if err := tx.UpdatePerson(ctx, p); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.CreateAccess(ctx, &domain.Access{NetworkID: a.NetworkID, ID: domain.NewID(), PersonID: personID, OrgID: org,
@@ -235,7 +273,24 @@ func (s *Service) WithdrawConsent(ctx context.Context, a policy.Actor, personID,
 		if err := tx.UpdatePerson(ctx, p); err != nil {
 			return err
 		}
-		return s.log.Append(ctx, tx, event(ctx, a, "consent.withdraw", "person", p.ID, p.ID, map[string]any{"consents": n}))
+		// Sharing stops for good: a later consent starts again from nothing, it
+		// does not bring back the grants made under the withdrawn one.
+		rows, err := tx.FindPersonAccess(ctx, a.NetworkID, p.ID)
+		if err != nil {
+			return err
+		}
+		ended := 0
+		for _, r := range rows {
+			if r.EndedAt.IsZero() {
+				r.EndedAt, r.EndedBy, r.EndReason = now, a.UserID, "consent withdrawn"
+				if err := tx.UpdateAccess(ctx, r); err != nil {
+					return err
+				}
+				ended++
+			}
+		}
+		return s.log.Append(ctx, tx, event(ctx, a, "consent.withdraw", "person", p.ID, p.ID,
+			map[string]any{"consents": n, "access_ended": ended}))
 	})
 }
 
@@ -260,7 +315,15 @@ func (s *Service) RequestDeletion(ctx context.Context, a policy.Actor, personID,
 				return err
 			}
 			for _, c := range cs {
-				if c.AttachmentID != "" {
+				if c.AttachmentID == "" {
+					continue
+				}
+				// The same scanned file may back another person's consent: keep it then.
+				shared, err := tx.AttachmentInUse(ctx, a.NetworkID, c.AttachmentID, p.ID)
+				if err != nil {
+					return err
+				}
+				if !shared {
 					if err := tx.DeleteAttachment(ctx, a.NetworkID, c.AttachmentID); err != nil {
 						return err
 					}

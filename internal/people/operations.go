@@ -88,7 +88,7 @@ func (s *Service) ImportClaims(ctx context.Context, a policy.Actor, fileName str
 		today := profile.Today(a.Now)
 		for _, c := range claims {
 			org, err := tx.FindOrganizationByCode(ctx, a.NetworkID, c.OrgCode)
-			if err != nil {
+			if err != nil || org.Status != domain.OrgActive {
 				rep.Unmatched = append(rep.Unmatched, RejectedLine{c.Line, "事業所番号 " + c.OrgCode + " の利用組織が登録されていません。"})
 				continue
 			}
@@ -158,10 +158,16 @@ func parseClaims(net string, data []byte) ([]domain.Claim, *ClaimsReport) {
 	r.TrimLeadingSpace = true
 	var out []domain.Claim
 	seen := map[string]int{}
-	for line := 1; ; line++ {
+	for n := 1; ; n++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		// Report the physical line: the reader skips blank lines and a quoted
+		// field may span lines.
+		line := n
+		if err == nil {
+			line, _ = r.FieldPos(0)
 		}
 		if err != nil {
 			var pe *csv.ParseError
@@ -171,7 +177,7 @@ func parseClaims(net string, data []byte) ([]domain.Claim, *ClaimsReport) {
 			rep.Rejected = append(rep.Rejected, RejectedLine{line, "CSVとして読めません（引用符の対応などを確認してください）。"})
 			break
 		}
-		if line == 1 {
+		if n == 1 {
 			if strings.Join(rec, ",") != strings.Join(ClaimsHeader, ",") {
 				rep.Rejected = append(rep.Rejected, RejectedLine{1, "1行目は見出し「" + strings.Join(ClaimsHeader, ",") + "」にしてください。"})
 				break
@@ -335,7 +341,8 @@ func (s *Service) SetMatrix(ctx context.Context, a policy.Actor, cells []domain.
 	}
 	for _, c := range cells {
 		if p.Occupation(c.Occupation) == nil || !cats[c.Category] {
-			return &domain.Error{Code: domain.EINVALID, Message: "職種又は記録の種類の指定が正しくありません。"}
+			return &domain.Error{Code: domain.EINVALID, Message: "入力内容に誤りがあります。",
+				Fields: map[string]string{"cells": "職種又は記録の種類の指定が正しくありません（" + c.Occupation + " / " + c.Category + "）。"}}
 		}
 	}
 	return s.st.Transact(ctx, func(tx store.Tx) error {

@@ -251,13 +251,15 @@ func (s *Service) List(ctx context.Context, a policy.Actor, f domain.PeopleFilte
 	var out []*domain.Person
 	var total int
 	err := s.st.Transact(ctx, func(tx store.Tx) error {
-		disaster := false
+		disaster, disasterID := false, ""
 		if a.Profile.People.Disaster.Enabled {
 			d, err := activeDisaster(ctx, tx, a)
 			if err != nil {
 				return err
 			}
-			disaster = d != nil
+			if d != nil {
+				disaster, disasterID = true, d.ID
+			}
 		}
 		scope := policy.Scope(a, disaster)
 		var err error
@@ -269,9 +271,12 @@ func (s *Service) List(ctx context.Context, a policy.Actor, f domain.PeopleFilte
 				out[i] = hiddenStub(p)
 			}
 		}
-		return s.log.Append(ctx, tx, event(ctx, a, "people.list", "people", "", "",
-			map[string]any{"kana": f.Kana, "birth_date": f.BirthDate, "offset": f.Offset, "returned": len(out), "total": total,
-				"scope": scopeName(scope)}))
+		detail := map[string]any{"kana": f.Kana, "birth_date": f.BirthDate, "offset": f.Offset, "returned": len(out),
+			"total": total, "scope": scopeName(scope)}
+		if scope.Disaster {
+			detail["disaster"] = disasterID // joso §21: disaster reads name the disaster
+		}
+		return s.log.Append(ctx, tx, event(ctx, a, "people.list", "people", "", "", detail))
 	})
 	if err != nil {
 		return nil, 0, err // nothing leaves unless its audit event was written
@@ -342,7 +347,8 @@ func (s *Service) CloseReadWindow(ctx context.Context, a policy.Actor, id, from 
 		}
 		t, _ := profile.ParseDate(from)
 		last := t.AddDate(0, 0, -1).Format("2006-01-02")
-		if last < p.ReadableUntil {
+		changed := last < p.ReadableUntil // closing never extends the window
+		if changed {
 			p.ReadableUntil = last
 		}
 		p.UpdatedAt = a.Now.UTC()
@@ -350,6 +356,6 @@ func (s *Service) CloseReadWindow(ctx context.Context, a policy.Actor, id, from 
 			return err
 		}
 		return s.log.Append(ctx, tx, event(ctx, a, "person.read_window.close", "person", p.ID, p.ID,
-			map[string]any{"readable_until": p.ReadableUntil}))
+			map[string]any{"readable_until": p.ReadableUntil, "changed": changed}))
 	})
 }

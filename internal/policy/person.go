@@ -83,7 +83,8 @@ func via(a Actor, f *PersonFacts) string {
 		return ""
 	}
 	// Before consent only the registering organization sees the person (beppu §15,
-	// fukuoka §17, katori §13, joso §17, sendai §12).
+	// fukuoka §17, katori §13, joso §17, sendai §12); it keeps its own registration
+	// (a care-plan reassignment moves the registration with the plan, beppu §17-2).
 	if a.OrgID != "" && a.OrgID == f.RegisteredOrg {
 		return ViaRegistrar
 	}
@@ -203,7 +204,8 @@ func decidePerson(a Actor, act Action, res Resource) (Decision, bool) {
 		if p.People.ConsentBy == "operator" {
 			// beppu §15-1, §16, fukuoka §17-1, §18: the city takes consent and
 			// receives withdrawals; its municipal staff may enter them.
-			if a.Role == domain.RoleMunicipal {
+			// City staff may enter them for the people they can see.
+			if a.Role == domain.RoleMunicipal && v != "" && v != ViaDisaster {
 				return allow("city staff enter the city's consent forms (" + p.People.ConsentByArticle + ")"), true
 			}
 			return deny("the city enters consents and withdrawals (" + p.People.ConsentByArticle + ")"), true

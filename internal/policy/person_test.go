@@ -190,7 +190,7 @@ var peopleNets = []peopleNet{
 		// fukuoka §21: the person asks the 事業責任者 for deletion (SPEC §3).
 		// fukuoka §21 (the person asks for disclosure, correction or deletion) is
 		// issue 6's "requests from the person"; until then the person withdraws (§18).
-		deletion: "",
+		deletion:    "",
 		deletionBy:  "operator",
 		window:      "fukuoka §20: readable until 3 months from the next day have passed",
 		closeWindow: "fukuoka §20 なお書き: the 事業責任者 may close it earlier",
@@ -579,8 +579,8 @@ func (n peopleNet) expect(a personActor, act Action, f *PersonFacts) (bool, stri
 			return opPeople("records consents")
 		}
 		if n.consentByCity != "" {
-			if a.role == domain.RoleMunicipal && alive {
-				return true, n.consentByCity + " (city staff enter the city's consent forms)"
+			if ok, _ := member(); a.role == domain.RoleMunicipal && ok {
+				return true, n.consentByCity + " (city staff enter the city's consent forms for people they see)"
 			}
 			return false, n.consentByCity + ": the city, not the organization, takes the consent"
 		}
@@ -602,7 +602,7 @@ func (n peopleNet) expect(a personActor, act Action, f *PersonFacts) (bool, stri
 			}
 			return opPeople("enters the withdrawal")
 		}
-		if a.role == domain.RoleMunicipal && alive && n.consentByCity != "" {
+		if ok, _ := member(); a.role == domain.RoleMunicipal && ok && n.consentByCity != "" {
 			return true, n.withdrawal + " (city staff receive the withdrawal form)"
 		}
 		return false, n.withdrawal + "; the organization does not withdraw for the person"

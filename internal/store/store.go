@@ -138,6 +138,9 @@ type PersonStore interface {
 	CreateAttachment(ctx context.Context, a *domain.Attachment) error // idempotent: same content, same id
 	FindAttachment(ctx context.Context, net, id string) (*domain.Attachment, error)
 	DeleteAttachment(ctx context.Context, net, id string) error
+	// AttachmentInUse reports whether a consent of a person other than exceptPerson
+	// refers to the attachment (content-addressed files may be shared).
+	AttachmentInUse(ctx context.Context, net, id, exceptPerson string) (bool, error)
 }
 
 // ConsentStore holds consents (同意書).

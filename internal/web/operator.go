@@ -198,6 +198,12 @@ func (w *Web) orgWithdraw(rw http.ResponseWriter, r *http.Request, pr *accounts.
 	})
 }
 
+func (w *Web) orgCode(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal) {
+	w.orgAction(rw, r, pr, "code", func(f map[string][]string) error {
+		return w.acc.SetOrganizationCode(r.Context(), pr.Actor, r.PathValue("id"), first(f, "code"))
+	})
+}
+
 func (w *Web) orgChangeAdmin(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal) {
 	var creds accounts.Credentials
 	ok := false

@@ -40,6 +40,7 @@ func (w *Web) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /n/{net}/organizations/{id}/unsuspend", w.auth(false, w.orgUnsuspend))
 	mux.HandleFunc("POST /n/{net}/organizations/{id}/withdraw", w.auth(false, w.orgWithdraw))
 	mux.HandleFunc("POST /n/{net}/organizations/{id}/admin", w.auth(false, w.orgChangeAdmin))
+	mux.HandleFunc("POST /n/{net}/organizations/{id}/code", w.auth(false, w.orgCode))
 	mux.HandleFunc("POST /n/{net}/organizations/{id}/staff", w.auth(false, w.staffIssue))
 	mux.HandleFunc("POST /n/{net}/organizations/{id}/staff-requests", w.auth(false, w.staffRequest))
 
@@ -56,4 +57,33 @@ func (w *Web) Routes(mux *http.ServeMux) {
 
 	// The audit viewer (beppu §10-3, fukuoka §9-3, §35).
 	mux.HandleFunc("GET /n/{net}/audit", w.auth(false, w.audit))
+
+	// The people supported (対象者), their consent and who may see them (SPEC §3-4).
+	mux.HandleFunc("GET /n/{net}/people", w.auth(false, w.peopleList))
+	mux.HandleFunc("GET /n/{net}/people/new", w.auth(false, w.personNew))
+	mux.HandleFunc("POST /n/{net}/people/new", w.auth(false, w.personCreate))
+	mux.HandleFunc("GET /n/{net}/people/{id}", w.auth(false, w.personShow))
+	mux.HandleFunc("GET /n/{net}/people/{id}/consent", w.auth(false, w.consentForm))
+	mux.HandleFunc("POST /n/{net}/people/{id}/consent", w.auth(false, w.consentSubmit))
+	mux.HandleFunc("POST /n/{net}/people/{id}/withdraw", w.auth(false, w.consentWithdraw))
+	mux.HandleFunc("POST /n/{net}/people/{id}/delete", w.auth(false, w.personDelete))
+	mux.HandleFunc("POST /n/{net}/people/{id}/eligibility", w.auth(false, w.eligibilitySet))
+	mux.HandleFunc("POST /n/{net}/people/{id}/read-window", w.auth(false, w.readWindowClose))
+	mux.HandleFunc("POST /n/{net}/people/{id}/team", w.auth(false, w.teamAdd))
+	mux.HandleFunc("POST /n/{net}/people/{id}/grants", w.auth(false, w.accessGrant))
+	mux.HandleFunc("POST /n/{net}/people/{id}/access/{aid}/end", w.auth(false, w.accessEnd))
+	mux.HandleFunc("POST /n/{net}/people/{id}/careplan", w.auth(false, w.carePlanAssign))
+	mux.HandleFunc("GET /n/{net}/people/{id}/log", w.auth(false, w.personLog))
+	mux.HandleFunc("GET /n/{net}/access-requests", w.auth(false, w.accessRequests))
+	mux.HandleFunc("POST /n/{net}/access-requests", w.auth(false, w.accessRequestSubmit))
+	mux.HandleFunc("POST /n/{net}/access-requests/{id}/grant", w.auth(false, w.accessRequestDecide(true)))
+	mux.HandleFunc("POST /n/{net}/access-requests/{id}/refuse", w.auth(false, w.accessRequestDecide(false)))
+	// The operator's pages of this capability.
+	mux.HandleFunc("GET /n/{net}/claims", w.auth(false, w.claimsForm))
+	mux.HandleFunc("POST /n/{net}/claims", w.auth(false, w.claimsImport))
+	mux.HandleFunc("GET /n/{net}/disasters", w.auth(false, w.disasters))
+	mux.HandleFunc("POST /n/{net}/disasters", w.auth(false, w.disasterDeclare))
+	mux.HandleFunc("POST /n/{net}/disasters/end", w.auth(false, w.disasterEnd))
+	mux.HandleFunc("GET /n/{net}/matrix", w.auth(false, w.matrix))
+	mux.HandleFunc("POST /n/{net}/matrix", w.auth(false, w.matrixSave))
 }

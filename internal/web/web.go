@@ -205,6 +205,7 @@ var notices = map[string]string{
 	"password":    "パスワードを変更しました。",
 	"totp":        "二要素認証を登録しました。",
 	"staffreq":    "依頼を却下しました。",
+	"code":        "事業所番号を登録しました。",
 }
 
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, p *page) {

@@ -37,3 +37,10 @@ func (t *Tx) DeleteAttachment(ctx context.Context, net, id string) error {
 	_, err := t.exec(ctx, `DELETE FROM attachments WHERE network_id = $1 AND id = $2`, net, id)
 	return err
 }
+
+func (t *Tx) AttachmentInUse(ctx context.Context, net, id, exceptPerson string) (bool, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM consents WHERE network_id = $1 AND attachment_id = $2 AND person_id <> $3`,
+		net, id, exceptPerson).Scan(&n)
+	return n > 0, err
+}

@@ -148,8 +148,15 @@ func (t *Tx) FindPeople(ctx context.Context, net string, scope domain.PersonScop
 		limit = peoplePageDefault
 	}
 	limit = min(limit, peoplePageMax)
+	order := `p.family_kana, p.given_kana, p.id`
+	if !scope.All && scope.OrgID != "" && !scope.AllConsented && !scope.Disaster {
+		// An organization's few hundred people are found through its ids; an
+		// expression sort keeps SQLite from walking the whole kana index instead
+		// (100k people: 55 ms → 2 ms; PostgreSQL plans the same either way).
+		order = `p.family_kana || '', p.given_kana || '', p.id`
+	}
 	page := `SELECT ` + prefixed("p.", personCols) + ` FROM people p WHERE ` + cond +
-		` ORDER BY p.family_kana, p.given_kana, p.id LIMIT ` + arg(limit) + ` OFFSET ` + arg(max(f.Offset, 0))
+		` ORDER BY ` + order + ` LIMIT ` + arg(limit) + ` OFFSET ` + arg(max(f.Offset, 0))
 	list, err := t.people(ctx, page, args...)
 	return list, total, err
 }
@@ -213,7 +220,7 @@ func permitted(scope domain.PersonScope, arg func(any) string) (string, error) {
 		// through an access row needs an active consent.
 		ids := `SELECT r.id FROM people r WHERE r.network_id = $1 AND r.registered_org = ` + org
 		if a := access(); a != "" {
-			ids += ` UNION ` + a
+			ids += ` UNION ALL ` + a // IN ignores duplicates; UNION would make SQLite merge-scan every person
 		}
 		return cond + ` AND p.id IN (` + ids + `) AND (p.registered_org = ` + org + ` OR p.consent = 'active')`, nil
 	}
