@@ -425,12 +425,12 @@ const (
 		p.created_at, p.updated_at`
 	scaleListWhere = `p.network_id = $1 AND p.status = 'active' AND (p.eligible OR p.readable_until >= $2)
 		AND p.id IN (SELECT r.id FROM people r WHERE r.network_id = $1 AND r.registered_org = $3
-			UNION SELECT a.person_id FROM access a WHERE a.network_id = $1 AND a.org_id = $3 AND a.ended_at IS NULL
+			UNION ALL SELECT a.person_id FROM access a WHERE a.network_id = $1 AND a.org_id = $3 AND a.ended_at IS NULL
 			AND (a.expires_on = '' OR a.expires_on >= $2) AND a.kind IN ($4, $5))
 		AND (p.registered_org = $3 OR p.consent = 'active')`
 	scaleListCount = `SELECT COUNT(*) FROM people p WHERE ` + scaleListWhere
 	scaleListPage  = `SELECT ` + scalePersonCols + ` FROM people p WHERE ` + scaleListWhere +
-		` ORDER BY p.family_kana, p.given_kana, p.id LIMIT $6 OFFSET $7`
+		` ORDER BY p.family_kana || '', p.given_kana || '', p.id LIMIT $6 OFFSET $7`
 )
 
 // scaleRow scans a person row as the store does, into the same Go types.
