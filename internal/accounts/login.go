@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -97,7 +98,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		if now.Before(u.LockedUntil) {
 			mins := int(u.LockedUntil.Sub(now).Minutes()) + 1
 			return fail(u, "locked", domain.Problem(domain.ELIMITED, "locked",
-				"パスワードを続けて間違えたため、このIDはロックされています。"+itoa(mins)+"分後に再度お試しいただくか、管理者に連絡してください。"))
+				"パスワードを続けて間違えたため、このIDはロックされています。"+strconv.Itoa(mins)+"分後に再度お試しいただくか、管理者に連絡してください。"))
 		}
 		if !checkPassword(u.PasswordHash, in.Password) {
 			n, err := tx.RecordFailedLogin(ctx, in.Network, u.ID, func(n int) time.Time {
@@ -112,7 +113,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 			e := errBadCredentials
 			if n >= p.Password.MaxFailures && p.Password.MaxFailures > 0 {
 				e = domain.Problem(domain.ELIMITED, "locked", "パスワードを続けて間違えたため、このIDを"+
-					itoa(p.Password.LockoutMinutes)+"分間ロックしました。")
+					strconv.Itoa(p.Password.LockoutMinutes)+"分間ロックしました。")
 			}
 			return fail(u, "wrong password", e)
 		}

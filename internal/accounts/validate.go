@@ -12,10 +12,3 @@ var (
 
 // ValidNetworkID reports whether id can name a network (it appears in URLs).
 func ValidNetworkID(id string) bool { return validate.NetworkID(id) }
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}

@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"renraku/internal/domain"
@@ -87,7 +88,7 @@ func (s *Service) Register(ctx context.Context, a policy.Actor, in PersonInput, 
 		}
 		if len(dups) > 0 && !confirm {
 			return &domain.Error{Code: domain.ECONFLICT, Problem: "duplicate",
-				Message: "同じフリガナ・生年月日の対象者が既に" + itoa(len(dups)) + "名登録されています。同一人物でないことを確認のうえ、もう一度登録してください。"}
+				Message: "同じフリガナ・生年月日の対象者が既に" + strconv.Itoa(len(dups)) + "名登録されています。同一人物でないことを確認のうえ、もう一度登録してください。"}
 		}
 		now := a.Now.UTC()
 		p := &domain.Person{NetworkID: a.NetworkID, ID: domain.NewID(), FamilyName: in.FamilyName, GivenName: in.GivenName,
@@ -133,13 +134,6 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 // PersonView is a person's page: the record and who may see it.

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -82,7 +83,7 @@ func Digits(errs domain.FieldErrors, field, label, v string, required bool, n in
 	}
 	out := b.String()
 	if n > 0 && len(out) != n {
-		errs.Add(field, label+"は"+itoa(n)+"桁の数字です。")
+		errs.Add(field, label+"は"+strconv.Itoa(n)+"桁の数字です。")
 	}
 	return out
 }

@@ -5,6 +5,7 @@ package validate
 import (
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -31,7 +32,7 @@ func Text(errs domain.FieldErrors, field, label, v string, required bool, max in
 		return ""
 	}
 	if n := utf8.RuneCountInString(v); n > max {
-		errs.Add(field, label+"は"+itoa(max)+"文字以内で入力してください。")
+		errs.Add(field, label+"は"+strconv.Itoa(max)+"文字以内で入力してください。")
 		return v
 	}
 	for _, r := range v {
@@ -52,13 +53,6 @@ func Text(errs domain.FieldErrors, field, label, v string, required bool, max in
 		}
 	}
 	return v
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 var phoneRe = regexp.MustCompile(`^[0-9０-９][0-9０-９\-－()（） ]{8,18}$`)

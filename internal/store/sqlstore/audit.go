@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"renraku/internal/domain"
@@ -50,7 +51,7 @@ func (t *Tx) FindAuditEvents(ctx context.Context, net string, f domain.AuditFilt
 	args := []any{net}
 	add := func(cond string, v any) {
 		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
 	if f.PersonID != "" {
 		add("person_id = ?", f.PersonID)
@@ -81,16 +82,8 @@ func (t *Tx) FindAuditEvents(ctx context.Context, net string, f domain.AuditFilt
 	}
 	args = append(args, limit, f.Offset)
 	list, err := t.auditList(ctx, `SELECT `+auditCols+` FROM audit_events WHERE `+cond+
-		` ORDER BY id DESC LIMIT $`+itoa(len(args)-1)+` OFFSET $`+itoa(len(args)), args...)
+		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
 	return list, total, err
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
 // unsealedWindow bounds the anti-join of UnsealedAuditEvents: only events whose id
@@ -133,7 +126,7 @@ func (t *Tx) InsertAuditLeaves(ctx context.Context, leaves []domain.AuditLeaf) e
 				b.WriteString(", ")
 			}
 			k := 4 * i
-			b.WriteString("($" + itoa(k+1) + ", $" + itoa(k+2) + ", $" + itoa(k+3) + ", $" + itoa(k+4) + ")")
+			b.WriteString("($" + strconv.Itoa(k+1) + ", $" + strconv.Itoa(k+2) + ", $" + strconv.Itoa(k+3) + ", $" + strconv.Itoa(k+4) + ")")
 			args = append(args, l.NetworkID, l.Index, l.EventID, l.Hash)
 		}
 		if _, err := t.exec(ctx, b.String(), args...); err != nil {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"renraku/internal/domain"
@@ -34,7 +35,7 @@ func (t *Tx) InsertClaims(ctx context.Context, claims []domain.Claim) error {
 				if j > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString("$" + itoa(cols*i+j+1))
+				b.WriteString("$" + strconv.Itoa(cols*i+j+1))
 			}
 			b.WriteString(")")
 			args = append(args, c.NetworkID, c.ImportID, c.Line, c.InsuredNo, c.OrgCode, c.InsuranceKind, c.ServiceMonth)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 
 	"renraku/internal/domain"
@@ -116,7 +117,7 @@ func (t *Tx) FindPeople(ctx context.Context, net string, scope domain.PersonScop
 	args := []any{net}
 	arg := func(v any) string {
 		args = append(args, v)
-		return "$" + itoa(len(args))
+		return "$" + strconv.Itoa(len(args))
 	}
 	where := []string{"p.network_id = $1"}
 	if !scope.All {
