@@ -108,8 +108,13 @@ var routes = []route{
 // these never conflict with method-specific patterns of other surfaces.
 var unmatchedMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 
+// Mux is what Routes registers on (an *http.ServeMux satisfies it).
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+}
+
 // Routes registers the API on mux.
-func (a *API) Routes(mux *http.ServeMux) {
+func (a *API) Routes(mux Mux) {
 	for _, rt := range routes {
 		mux.Handle(rt.Method+" "+rt.Path, a.handler(rt))
 	}

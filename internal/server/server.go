@@ -48,6 +48,26 @@ func New(st store.Store, acc *accounts.Service, ppl *people.Service, cfg Config)
 	m := newMetrics(reg)
 
 	mux := http.NewServeMux()
+	registerRoutes(mux, st, acc, ppl, cfg, reg)
+
+	var h http.Handler = mux
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = securityHeaders(h)
+	h = recoverer(cfg.Logger, h)
+	h = m.instrument(cfg.Logger, mux, h)
+	h = requestMeta(cfg.TrustProxy, h)
+	return h
+}
+
+// Mux is what the surfaces register their routes on: the *http.ServeMux of New,
+// or, in the route-matrix test, a recorder that lists every pattern.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+// registerRoutes puts every route of the product on mux.
+func registerRoutes(mux Mux, st store.Store, acc *accounts.Service, ppl *people.Service, cfg Config, reg *prometheus.Registry) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -70,13 +90,6 @@ func New(st store.Store, acc *accounts.Service, ppl *people.Service, cfg Config)
 	api.New(acc, ppl, cfg.Logger).Routes(mux)
 	web.New(acc, ppl, web.Options{Logger: cfg.Logger, Demo: cfg.Demo, DemoLogins: cfg.DemoLogins}).Routes(mux)
 
-	var h http.Handler = mux
-	h = http.NewCrossOriginProtection().Handler(h)
-	h = securityHeaders(h)
-	h = recoverer(cfg.Logger, h)
-	h = m.instrument(cfg.Logger, mux, h)
-	h = requestMeta(cfg.TrustProxy, h)
-	return h
 }
 
 type ctxKey struct{}

@@ -2,8 +2,13 @@ package web
 
 import "net/http"
 
+// Mux is what Routes registers on (an *http.ServeMux satisfies it).
+type Mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
 // Routes registers every page of the UI.
-func (w *Web) Routes(mux *http.ServeMux) {
+func (w *Web) Routes(mux Mux) {
 	mux.HandleFunc("GET /static/", w.static)
 	mux.HandleFunc("GET /{$}", w.index)
 	if w.opt.Demo {
