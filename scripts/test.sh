@@ -85,10 +85,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 go test -race -count=1 -timeout 25m "${flags[@]}" "${pkgs[@]}" 2>&1 | tee "$log" || status=$?
-# The 100k-person scale test runs with a small network under -race (the pure-Go
-# SQLite is many times slower there); run it at full size once without -race.
+# The 100k-person scale test and the route matrix run smaller under -race (the
+# pure-Go SQLite is many times slower there); run them at full size without -race.
 if [ "$status" -eq 0 ] && [ -z "${flags[*]}" ] && [ "${pkgs[*]}" = "./..." ]; then
-	go test -count=1 -timeout 10m -run 'TestScale' ./internal/people/ 2>&1 | tee -a "$log" || status=$?
+	go test -count=1 -timeout 10m -run 'TestScale|TestRouteMatrix' ./internal/people/ ./internal/server/ 2>&1 | tee -a "$log" || status=$?
 fi
 
 ok=$(grep -c '^ok ' "$log" || true)

@@ -56,7 +56,8 @@ func (s *Service) SeedCredentials(ctx context.Context, net, userID, loginID, pas
 		u.PasswordHash, u.MustChangePassword, u.PasswordChangedAt, u.UpdatedAt = hashPassword(s.argon, password), false, now, now
 		if totpSecret != "" {
 			u.TOTPSecret = s.keys.Seal("totp", []byte(totpSecret), []byte(u.NetworkID+"/"+u.ID))
-			u.TOTPEnabled = true
+			// A new secret starts a new sequence of steps.
+			u.TOTPEnabled, u.TOTPLastStep = true, 0
 		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err

@@ -2,7 +2,9 @@ package api
 
 import (
 	"encoding/base64"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"renraku/internal/accounts"
@@ -127,6 +129,8 @@ type accessRequestJSON struct {
 	PersonID    string  `json:"person_id,omitempty"`
 	OrgID       string  `json:"org_id"`
 	RequestedBy string  `json:"requested_by"`
+	InsuredNo   string  `json:"insured_no"`
+	BirthDate   *string `json:"birth_date"`
 	Reason      string  `json:"reason"`
 	Status      string  `json:"status"`
 	DecidedBy   string  `json:"decided_by"`
@@ -135,8 +139,53 @@ type accessRequestJSON struct {
 }
 
 func accessRequestOut(r *domain.AccessRequest) accessRequestJSON {
-	return accessRequestJSON{ID: r.ID, PersonID: r.PersonID, OrgID: r.OrgID, RequestedBy: r.RequestedBy, Reason: r.Reason,
-		Status: r.Status, DecidedBy: r.DecidedBy, DecidedAt: timestamp(r.DecidedAt), CreatedAt: timestamp(r.CreatedAt)}
+	return accessRequestJSON{ID: r.ID, PersonID: r.PersonID, OrgID: r.OrgID, RequestedBy: r.RequestedBy,
+		InsuredNo: r.InsuredNo, BirthDate: date(r.BirthDate), Reason: r.Reason, Status: r.Status, DecidedBy: r.DecidedBy,
+		DecidedAt: timestamp(r.DecidedAt), CreatedAt: timestamp(r.CreatedAt)}
+}
+
+// personRefJSON names a person on a list; a hidden record keeps only its status.
+type personRefJSON struct {
+	ID         string  `json:"id"`
+	FamilyName string  `json:"family_name"`
+	GivenName  string  `json:"given_name"`
+	FamilyKana string  `json:"family_kana"`
+	GivenKana  string  `json:"given_kana"`
+	BirthDate  *string `json:"birth_date"`
+	Status     string  `json:"status"`
+}
+
+// accessRequestItemJSON is a request on the lists of GET /api/v1/access-requests.
+type accessRequestItemJSON struct {
+	Request      accessRequestJSON `json:"request"`
+	Organization orgRef            `json:"organization"`
+	Person       *personRefJSON    `json:"person"`
+	CanDecide    bool              `json:"can_decide"`
+}
+
+func accessRequestItemsOut(items []*people.AccessRequestItem) []accessRequestItemJSON {
+	out := make([]accessRequestItemJSON, 0, len(items))
+	for _, it := range items {
+		x := accessRequestItemJSON{Request: accessRequestOut(it.Request), CanDecide: it.CanDecide,
+			Organization: orgRef{ID: it.Org.ID, Name: it.Org.Name, Type: it.Org.Type}}
+		if p := it.Person; p != nil {
+			x.Person = &personRefJSON{ID: p.ID, FamilyName: p.FamilyName, GivenName: p.GivenName, FamilyKana: p.FamilyKana,
+				GivenKana: p.GivenKana, BirthDate: date(p.BirthDate), Status: string(p.Status)}
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// listAccessRequests: the requests the actor's organization answers (the
+// operator: every open request) and those it made, with their answers (beppu
+// §17-3..4). The requester's list names no person until a grant lets it see them.
+func (a *API) listAccessRequests(w http.ResponseWriter, r *http.Request, pr *accounts.Principal) error {
+	in, out, err := a.people.AccessRequests(r.Context(), pr.Actor)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"incoming": accessRequestItemsOut(in), "outgoing": accessRequestItemsOut(out)})
 }
 
 // personViewJSON is a person's page: the record, the permission the reader holds
@@ -326,6 +375,25 @@ func (a *API) recordConsent(w http.ResponseWriter, r *http.Request, pr *accounts
 		return withFields(err, map[string]string{"form": "form_base64"})
 	}
 	return writeJSON(w, http.StatusCreated, consentOut(c))
+}
+
+// consentForm sends the scanned signed form of a consent, as stored, to whoever
+// may see the person (the operator included); the read is audited before the
+// bytes leave. Always a download, never sniffed, never cached.
+func (a *API) consentForm(w http.ResponseWriter, r *http.Request, pr *accounts.Principal) error {
+	att, err := a.people.ConsentForm(r.Context(), pr.Actor, r.PathValue("id"), r.PathValue("consent_id"))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", att.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": people.FormFileName(att)}))
+	h.Set("Content-Length", strconv.Itoa(len(att.Data)))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	w.Write(att.Data) // the status is sent: a client gone away is not an error to answer
+	return nil
 }
 
 type noteRequest struct {

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"renraku/internal/accounts"
 	"renraku/internal/domain"
@@ -180,15 +181,16 @@ func (a *API) writeClaimsProblem(w http.ResponseWriter, r *http.Request, err err
 type disasterJSON struct {
 	ID         string  `json:"id"`
 	Name       string  `json:"name"`
+	State      string  `json:"state"` // scheduled, active, ended, cancelled
 	StartedAt  *string `json:"started_at"`
-	EndedAt    *string `json:"ended_at"`
+	EndedAt    *string `json:"ended_at"` // the planned end while ended_by is ""
 	DeclaredBy string  `json:"declared_by"`
 	EndedBy    string  `json:"ended_by"`
 }
 
-func disasterOut(d *domain.Disaster) disasterJSON {
-	return disasterJSON{ID: d.ID, Name: d.Name, StartedAt: timestamp(d.StartedAt), EndedAt: timestamp(d.EndedAt),
-		DeclaredBy: d.DeclaredBy, EndedBy: d.EndedBy}
+func disasterOut(d *domain.Disaster, now time.Time) disasterJSON {
+	return disasterJSON{ID: d.ID, Name: d.Name, State: people.DisasterState(d, now), StartedAt: timestamp(d.StartedAt),
+		EndedAt: timestamp(d.EndedAt), DeclaredBy: d.DeclaredBy, EndedBy: d.EndedBy}
 }
 
 // listDisasters lists declared disasters, newest first (joso §21).
@@ -199,35 +201,49 @@ func (a *API) listDisasters(w http.ResponseWriter, r *http.Request, pr *accounts
 	}
 	out := make([]disasterJSON, 0, len(list))
 	for _, d := range list {
-		out = append(out, disasterOut(d))
+		out = append(out, disasterOut(d, pr.Actor.Now))
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"disasters": out})
 }
 
+// disasterRequest declares a disaster; start and end are RFC 3339 with an offset.
 type disasterRequest struct {
-	Name string `json:"name"`
+	Name  string `json:"name"`
+	Start string `json:"start"` // "" = now
+	End   string `json:"end"`   // the planned end; "" = until ended
 }
 
-// declareDisaster starts disaster mode (joso §21): designated users read the
-// records of people who consented to disaster use until it ends.
+// declareDisaster declares disaster mode (joso §21): from its start until it ends
+// (or its planned end passes), designated users read the records of people who
+// consented to disaster use.
 func (a *API) declareDisaster(w http.ResponseWriter, r *http.Request, pr *accounts.Principal) error {
 	var in disasterRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	d, err := a.people.DeclareDisaster(r.Context(), pr.Actor, in.Name)
+	// The service also takes the web form's local time; the API says RFC 3339.
+	for _, f := range []struct{ field, label, v string }{{"start", "開始日時", in.Start}, {"end", "終了予定日時", in.End}} {
+		if f.v == "" {
+			continue
+		}
+		if _, err := time.Parse(time.RFC3339, f.v); err != nil {
+			return fieldError(f.field, f.label+"は RFC 3339 の形式で指定してください（例: 2026-11-24T10:00:00+09:00）。")
+		}
+	}
+	d, err := a.people.DeclareDisaster(r.Context(), pr.Actor, people.DisasterInput{Name: in.Name, Start: in.Start, End: in.End})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, disasterOut(d))
+	return writeJSON(w, http.StatusCreated, disasterOut(d, pr.Actor.Now))
 }
 
-// endDisaster ends disaster mode; the responders' access ends with it.
+// endDisaster ends the active disaster; the responders' access ends with it. With
+// none active it cancels the next scheduled one.
 func (a *API) endDisaster(w http.ResponseWriter, r *http.Request, pr *accounts.Principal) error {
 	if err := noBody(w, r); err != nil {
 		return err
 	}
-	if err := a.people.EndDisaster(r.Context(), pr.Actor); err != nil {
+	if _, err := a.people.EndDisaster(r.Context(), pr.Actor, ""); err != nil {
 		return err
 	}
 	return noContent(w)

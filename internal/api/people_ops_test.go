@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"renraku/internal/accounts"
 	"renraku/internal/domain"
 	"renraku/internal/store"
 	"renraku/internal/store/sqlstore"
@@ -18,8 +20,10 @@ import (
 type disasterDoc struct {
 	ID        string  `json:"id"`
 	Name      string  `json:"name"`
+	State     string  `json:"state"`
 	StartedAt *string `json:"started_at"`
 	EndedAt   *string `json:"ended_at"`
+	EndedBy   string  `json:"ended_by"`
 }
 
 // TestPeopleDisasterJoso walks joso §21 through the API: while the city's declared
@@ -67,7 +71,7 @@ func TestPeopleDisasterJoso(t *testing.T) {
 		c.do("GET", "/api/v1/disasters", nurse.Token, nil).problem(t, http.StatusForbidden, "forbidden")
 		var d disasterDoc
 		c.do("POST", "/api/v1/disasters", op.Token, map[string]string{"name": "令和8年11月 鬼怒川氾濫"}).ok(t, http.StatusCreated, &d)
-		if d.Name != "令和8年11月 鬼怒川氾濫" || d.StartedAt == nil || d.EndedAt != nil {
+		if d.Name != "令和8年11月 鬼怒川氾濫" || d.State != "active" || d.StartedAt == nil || d.EndedAt != nil {
 			t.Errorf("declared %+v", d)
 		}
 		c.do("POST", "/api/v1/disasters", op.Token, map[string]string{"name": "二つ目"}).problem(t, http.StatusConflict, "conflict")
@@ -103,7 +107,7 @@ func TestPeopleDisasterJoso(t *testing.T) {
 		c.hiddenFrom(nurse.Token, p1.ID)
 		c.do("POST", "/api/v1/disasters/end", op.Token, nil).problem(t, http.StatusConflict, "conflict")
 		c.do("GET", "/api/v1/disasters", op.Token, nil).ok(t, http.StatusOK, &ds)
-		if len(ds.Disasters) != 1 || ds.Disasters[0].ID != d.ID || ds.Disasters[0].EndedAt == nil {
+		if len(ds.Disasters) != 1 || ds.Disasters[0].ID != d.ID || ds.Disasters[0].EndedAt == nil || ds.Disasters[0].State != "ended" {
 			t.Errorf("disasters after the end: %+v", ds)
 		}
 
@@ -120,6 +124,141 @@ func TestPeopleDisasterJoso(t *testing.T) {
 		c.do("POST", "/api/v1/people/"+p2.ID+"/deletion", op.Token, map[string]string{"note": ""}).problem(t, http.StatusForbidden, "forbidden")
 
 		c.checkAudited("joso")
+	})
+}
+
+// TestPeopleDisasterScheduleJoso: joso §21 through the API with a start and a
+// planned end in RFC 3339. A disaster declared ahead opens the responder's access
+// at its start and closes it at its planned end by the clock alone; the list
+// says scheduled, active, ended, cancelled; a local time without an offset, an
+// end before the start and an overlapping period are refused.
+func TestPeopleDisasterScheduleJoso(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		env := testenv.New(t, db)
+		c := newClient(t, env)
+		op := c.operator("joso", "joso")
+		_, adminA := c.orgOfType("joso", "joso", "常総市地域包括支援センター", "hokatsu", op)
+		b, adminB := c.orgOfType("joso", "joso", "きぬ訪問看護ステーション", "houmon_kango", op)
+		nurse := c.requestedStaff("joso", b.Organization.ID, adminB, op, "常総 看護", "nurse")
+		p := c.register(adminA.Token, personBody("水海道", "花", "みつかいどう", "はな", "1936-05-05", "care_insured_no", "0800000001"))
+		c.do("POST", "/api/v1/people/"+p.ID+"/consents", adminA.Token, map[string]any{"kind": "self",
+			"consented_on": "2026-11-01", "form_version": "sanka_doisho", "scopes": []string{"sharing", "disaster"}}).
+			ok(t, http.StatusCreated, nil)
+
+		jst := time.FixedZone("JST", 9*3600)
+		start := env.Clock.Now().Add(2 * time.Hour).Truncate(time.Minute)
+		end := start.Add(3 * time.Hour)
+		rfc := func(t time.Time) string { return t.In(jst).Format(time.RFC3339) }
+
+		for name, body := range map[string]map[string]string{
+			"start":         {"name": "台風", "start": start.In(jst).Format("2006-01-02T15:04")}, // no offset
+			"end":           {"name": "台風", "start": rfc(end), "end": rfc(start)},
+			"end/not RFC":   {"name": "台風", "end": "明日"},
+			"start/too old": {"name": "台風", "start": rfc(start.AddDate(0, -2, 0))},
+		} {
+			field, _, _ := strings.Cut(name, "/")
+			if pr := c.do("POST", "/api/v1/disasters", op.Token, body).problem(t, http.StatusUnprocessableEntity, "invalid"); pr.Errors[field] == "" {
+				t.Errorf("%s: errors %v, want one for %s", name, pr.Errors, field)
+			}
+		}
+
+		var d disasterDoc
+		c.do("POST", "/api/v1/disasters", op.Token, map[string]string{"name": "令和8年台風第10号", "start": rfc(start), "end": rfc(end)}).
+			ok(t, http.StatusCreated, &d)
+		if d.State != "scheduled" || d.StartedAt == nil || *d.StartedAt != rfc(start) || d.EndedAt == nil || *d.EndedAt != rfc(end) || d.EndedBy != "" {
+			t.Errorf("declared ahead: %+v", d)
+		}
+		c.do("POST", "/api/v1/disasters", op.Token, map[string]string{"name": "重なる", "start": rfc(start.Add(time.Hour))}).
+			problem(t, http.StatusConflict, "conflict")
+		c.hiddenFrom(nurse.Token, p.ID)
+
+		// Its start opens access, its planned end closes it; nobody acts. The
+		// sessions are renewed since the clock jumps hours.
+		for _, step := range []struct {
+			at    time.Time
+			sees  bool
+			state string
+		}{{start.Add(time.Minute), true, "active"}, {end.Add(time.Minute), false, "ended"}} {
+			env.Clock.Set(step.at)
+			nurse.Token, op.Token = c.login("joso", nurse), c.login("joso", op)
+			if step.sees {
+				if v := c.view(nurse.Token, p.ID); v.Via != "disaster" {
+					t.Errorf("at the start: via %q", v.Via)
+				}
+			} else {
+				c.hiddenFrom(nurse.Token, p.ID)
+			}
+			var ds struct {
+				Disasters []disasterDoc `json:"disasters"`
+			}
+			c.do("GET", "/api/v1/disasters", op.Token, nil).ok(t, http.StatusOK, &ds)
+			if len(ds.Disasters) != 1 || ds.Disasters[0].State != step.state || ds.Disasters[0].EndedBy != "" {
+				t.Errorf("the list at %s: %+v, want %s", step.at, ds, step.state)
+			}
+		}
+		c.do("POST", "/api/v1/disasters/end", op.Token, nil).problem(t, http.StatusConflict, "conflict")
+
+		// With none active, ending cancels the scheduled one; it never opens access.
+		later := end.Add(24 * time.Hour)
+		c.do("POST", "/api/v1/disasters", op.Token, map[string]string{"name": "余震", "start": rfc(later)}).ok(t, http.StatusCreated, &d)
+		c.do("POST", "/api/v1/disasters/end", op.Token, nil).ok(t, http.StatusNoContent, nil)
+		var ds struct {
+			Disasters []disasterDoc `json:"disasters"`
+		}
+		c.do("GET", "/api/v1/disasters", op.Token, nil).ok(t, http.StatusOK, &ds)
+		if len(ds.Disasters) != 2 || ds.Disasters[0].ID != d.ID || ds.Disasters[0].State != "cancelled" || ds.Disasters[0].EndedBy != op.ID {
+			t.Errorf("after cancelling: %+v", ds)
+		}
+		env.Clock.Set(later.Add(time.Minute))
+		nurse.Token = c.login("joso", nurse)
+		c.hiddenFrom(nurse.Token, p.ID)
+
+		c.checkAudited("joso")
+	})
+}
+
+// TestPeopleMatrixReaders: the occupation matrix (beppu §10-1, fukuoka §9-1) is
+// read by the operators, the auditor (fukuoka §35) and organization admins, who
+// admit their staff (beppu §13-2, fukuoka §11-2); a staff user is refused and the
+// refusal is audited.
+func TestPeopleMatrixReaders(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		env := testenv.New(t, db)
+		for _, net := range []string{"beppu", "fukuoka"} {
+			c := newClient(t, env) // one per network: checkAudited looks at one network
+			op := c.operator(net, net)
+			org, admin := c.orgOfType(net, net, "居宅介護支援事業所みなと", "kyotaku", op)
+			staff := c.seeded(net, c.staff(org.Organization.ID, admin, "職員 一郎", "care_manager"))
+			readers := map[string]user{"operator": op, "organization admin": admin}
+			if net == "fukuoka" {
+				var creds accounts.Credentials
+				c.do("POST", "/api/v1/users", op.Token, map[string]string{"role": "auditor", "display_name": "監査 責任者"}).
+					ok(t, http.StatusCreated, &creds)
+				readers["auditor"] = c.seeded(net, creds)
+			}
+			for who, u := range readers {
+				var m struct {
+					Cells []struct{ Occupation, Category string } `json:"cells"`
+				}
+				c.do("GET", "/api/v1/matrix", u.Token, nil).ok(t, http.StatusOK, &m)
+				if len(m.Cells) == 0 {
+					t.Errorf("%s: the %s reads an empty matrix", net, who)
+				}
+			}
+			c.do("GET", "/api/v1/matrix", staff.Token, nil).problem(t, http.StatusForbidden, "forbidden")
+			denied := false
+			for _, e := range auditEvents(t, env, net) {
+				if e.ActorUserID == staff.ID && e.Action == "matrix.view" && e.Outcome == "denied" {
+					denied = true
+				}
+			}
+			if !denied {
+				t.Errorf("%s: the staff user's refused read of the matrix is not audited", net)
+			}
+			c.checkAudited(net)
+		}
 	})
 }
 

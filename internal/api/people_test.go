@@ -468,3 +468,71 @@ func TestPeopleNetworkIsolation(t *testing.T) {
 		c.do("GET", "/api/v1/people/"+p.ID, "beppu."+secret, nil).problem(t, http.StatusUnauthorized, "session-expired")
 	})
 }
+
+// TestPeopleConsentFormDownload: beppu §15-1 (the city takes the signed 様式第6号)
+// through the API. The care-plan office (§17-1) and the operator get the scanned
+// form back byte for byte, in its stored type, as a download that is neither
+// sniffed nor cached; an organization that does not share the person gets 404 and
+// its attempt is in the person's access log (§10-3); after the withdrawal (§16-2)
+// the office gets 404 too.
+func TestPeopleConsentFormDownload(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		env := testenv.New(t, db)
+		c := newClient(t, env)
+		op := c.operator("beppu", "beppu")
+		office, officeAdmin := c.orgOfType("beppu", "beppu", "べっぷ居宅介護支援センター", "kyotaku", op)
+		cm := c.seeded("beppu", c.staff(office.Organization.ID, officeAdmin, "別府 介護", "care_manager"))
+		other, otherAdmin := c.orgOfType("beppu", "beppu", "べっぷ訪問介護ステーション", "kaigo_service", op)
+		helper := c.seeded("beppu", c.staff(other.Organization.ID, otherAdmin, "別府 訪問", "helper"))
+
+		a := c.register(op.Token, personBody("朝見", "花子", "アサミ", "ハナコ", "1941-05-05", "care_insured_no", "0123450001"))
+		var con consentDoc
+		c.do("POST", "/api/v1/people/"+a.ID+"/consents", op.Token, map[string]any{"kind": "family",
+			"signer_name": "朝見 一郎", "relationship": "長男", "consented_on": "2026-11-20", "form_version": "form6",
+			"care_plan_org": office.Organization.ID, "form_base64": base64.StdEncoding.EncodeToString(pngForm)}).
+			ok(t, http.StatusCreated, &con)
+		path := "/api/v1/people/" + a.ID + "/consents/" + con.ID + "/form"
+
+		for name, tok := range map[string]string{"care-plan office": cm.Token, "operator": op.Token} {
+			res := c.do("GET", path, tok, nil)
+			if res.Status != http.StatusOK || string(res.Body) != string(pngForm) {
+				t.Fatalf("the %s's download: %d, %d bytes, want the %d bytes stored", name, res.Status, len(res.Body), len(pngForm))
+			}
+			h := res.Header
+			if h.Get("Content-Type") != "image/png" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Cache-Control") != "no-store" {
+				t.Errorf("the %s's download headers: %v", name, h)
+			}
+			if cd := h.Get("Content-Disposition"); cd != "attachment; filename=doisho-"+con.AttachmentID[:16]+".png" {
+				t.Errorf("Content-Disposition %q, want an attachment named by the file's hash", cd)
+			}
+		}
+		c.do("GET", path, helper.Token, nil).problem(t, http.StatusNotFound, "not-found")
+		c.do("GET", "/api/v1/people/"+a.ID+"/consents/no-such-consent/form", op.Token, nil).problem(t, http.StatusNotFound, "not-found")
+		c.do("GET", path, "", nil).problem(t, http.StatusUnauthorized, "unauthorized")
+
+		// beppu §10-3: the downloads and the refusal are in the person's access log.
+		var log auditPageDoc
+		c.do("GET", "/api/v1/people/"+a.ID+"/access-log?limit=500", op.Token, nil).ok(t, http.StatusOK, &log)
+		downloads, refused := map[string]bool{}, false
+		for _, e := range log.Events {
+			if e.Action == "consent.form.view" && e.Outcome == "ok" {
+				downloads[e.ActorUserID] = true
+			}
+			if e.ActorUserID == helper.ID && e.Outcome == "denied" {
+				refused = true
+			}
+		}
+		if !downloads[cm.ID] || !downloads[op.ID] || !refused {
+			t.Errorf("access log: downloads by %v, the other organization's refusal logged %v", downloads, refused)
+		}
+
+		// beppu §16-2: after the withdrawal the office's very next download is refused.
+		c.do("POST", "/api/v1/people/"+a.ID+"/consents/withdraw", op.Token, map[string]string{"note": "同意撤回書を受領"}).
+			ok(t, http.StatusNoContent, nil)
+		c.do("GET", path, cm.Token, nil).problem(t, http.StatusNotFound, "not-found")
+		if res := c.do("GET", path, op.Token, nil); res.Status != http.StatusOK || string(res.Body) != string(pngForm) {
+			t.Errorf("the operator's download after the withdrawal: %d", res.Status)
+		}
+	})
+}

@@ -116,11 +116,15 @@ type AccessRequest struct {
 	PersonID    string
 	OrgID       string
 	RequestedBy string
-	Reason      string
-	Status      string // "pending", "granted", "refused"
-	DecidedBy   string
-	DecidedAt   time.Time
-	CreatedAt   time.Time
+	// InsuredNo and BirthDate are what the requester typed to name the person: all
+	// it is shown of the request until the office grants (beppu §17-3).
+	InsuredNo string
+	BirthDate string
+	Reason    string
+	Status    string // "pending", "granted", "refused"
+	DecidedBy string
+	DecidedAt time.Time
+	CreatedAt time.Time
 }
 
 // Claim is one line of imported insurance claims (fukuoka §19-2).

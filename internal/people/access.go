@@ -3,6 +3,7 @@ package people
 import (
 	"context"
 	"strings"
+	"time"
 
 	"renraku/internal/domain"
 	"renraku/internal/policy"
@@ -165,7 +166,8 @@ func (s *Service) RequestAccess(ctx context.Context, a policy.Actor, insuredNo, 
 			return notFound
 		}
 		r := &domain.AccessRequest{NetworkID: a.NetworkID, ID: domain.NewID(), PersonID: p.ID, OrgID: a.OrgID,
-			RequestedBy: a.UserID, Reason: reason, Status: "pending", CreatedAt: a.Now.UTC()}
+			RequestedBy: a.UserID, InsuredNo: insuredNo, BirthDate: birthDate, Reason: reason, Status: "pending",
+			CreatedAt: a.Now.UTC()}
 		if err := tx.CreateAccessRequest(ctx, r); err != nil {
 			return err
 		}
@@ -207,6 +209,185 @@ func (s *Service) DecideAccessRequest(ctx context.Context, a policy.Actor, reque
 		return s.log.Append(ctx, tx, event(ctx, a, "access.request."+req.Status, "access_request", req.ID, p.ID,
 			map[string]any{"organization": req.OrgID}))
 	})
+}
+
+// recentlyDecided is how long an answered request stays on the office's list.
+const recentlyDecided = 30 * 24 * time.Hour
+
+// OrgRef names an organization of the network. Organization names are not
+// personal data: every member of the network may know who the others are, to
+// choose whom to let see a person.
+type OrgRef struct {
+	ID     string
+	Name   string
+	Type   string // a key of the profile's org_types
+	Status domain.OrgStatus
+}
+
+// Organizations lists the organizations of the actor's network, every status,
+// by name: for naming them on a person's page and choosing one in its forms.
+func (s *Service) Organizations(ctx context.Context, a policy.Actor) ([]OrgRef, error) {
+	// Any signed-in member of the network who finished first-login setup.
+	if d := policy.Decide(a, policy.UseService, policy.Resource{}); !d.Allow {
+		return nil, s.deny(ctx, a, policy.UseService, "", d.Reason, false)
+	}
+	var out []OrgRef
+	err := s.st.Transact(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = orgRefs(ctx, tx, a.NetworkID)
+		return err
+	})
+	return out, err
+}
+
+func orgRefs(ctx context.Context, tx store.Tx, net string) ([]OrgRef, error) {
+	orgs, err := tx.FindOrganizations(ctx, net, domain.OrgFilter{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OrgRef, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, OrgRef{ID: o.ID, Name: o.Name, Type: o.Type, Status: o.Status})
+	}
+	return out, nil
+}
+
+// AccessRequestItem is one request for access on a list.
+type AccessRequestItem struct {
+	Request *domain.AccessRequest
+	Org     OrgRef // the requesting organization
+	// Person is, on the incoming list, the person asked about when the actor may
+	// see them (a stub when the record is hidden); never set on the outgoing list.
+	Person *domain.Person
+	// CanDecide: the request is pending and the actor may grant or refuse it now.
+	CanDecide bool
+}
+
+// AccessRequests lists the requests for access the actor deals with (beppu
+// §17-3..4, fukuoka §19-3..5, §19の2-3..4).
+//
+// Incoming are the pending requests, and those answered in the last 30 days,
+// about people the actor's organization may answer for (policy.DecideAccess:
+// the care-plan office, or under claims-based access an organization allowed to
+// view); the operator, who sees everyone, sees every open request of the
+// network. Each person named is a read of their record, audited as one.
+//
+// Outgoing are the requests the actor's organization made, newest first, with
+// their answer. The requester learns nothing of the person beyond what it typed:
+// not who answered (that would name the person's care-plan office) and not the
+// person, until a grant lets it see them; then Request.PersonID links to them.
+func (s *Service) AccessRequests(ctx context.Context, a policy.Actor) (incoming, outgoing []*AccessRequestItem, err error) {
+	mayRequest := policy.Decide(a, policy.RequestAccess, policy.Resource{}).Allow
+	// The incoming list names people: it is filtered below, request by request,
+	// by the policy.
+	if d := policy.Decide(a, policy.ListAccessRequests, policy.Resource{}); !d.Allow {
+		return nil, nil, s.deny(ctx, a, policy.ListAccessRequests, "", d.Reason, false)
+	}
+	everyone := policy.Scope(a, false).All
+	today := profile.Today(a.Now)
+	err = s.st.Transact(ctx, func(tx store.Tx) error {
+		incoming, outgoing = nil, nil
+		refs, err := orgRefs(ctx, tx, a.NetworkID)
+		if err != nil {
+			return err
+		}
+		orgs := map[string]OrgRef{}
+		for _, o := range refs {
+			orgs[o.ID] = o
+		}
+		orgOf := func(id string) OrgRef {
+			if o, ok := orgs[id]; ok {
+				return o
+			}
+			return OrgRef{ID: id}
+		}
+		// Only an organization holding access to the person answers for them; the
+		// store narrows to those, the policy decides each.
+		via := a.OrgID
+		if everyone {
+			via = ""
+		}
+		open, err := tx.FindOpenAccessRequests(ctx, a.NetworkID, via, today, a.Now.Add(-recentlyDecided))
+		if err != nil {
+			return err
+		}
+		read := map[string]bool{}
+		for _, r := range open {
+			p, f, err := s.personFacts(ctx, tx, a, r.PersonID)
+			if err != nil {
+				return err
+			}
+			if p == nil {
+				continue
+			}
+			may := policy.Decide(a, policy.DecideAccess, policy.Resource{Person: f}).Allow
+			if !may && !everyone {
+				continue
+			}
+			item := &AccessRequestItem{Request: r, Org: orgOf(r.OrgID), CanDecide: may && r.Status == "pending"}
+			if d := policy.Decide(a, policy.ViewPerson, policy.Resource{Person: f}); d.Allow {
+				item.Person = p
+				if p.Status != domain.PersonActive {
+					item.Person = hiddenStub(p)
+				}
+				// Naming the person is a read of their record: audited too.
+				if !read[p.ID] {
+					read[p.ID] = true
+					if err := s.log.Append(ctx, tx, event(ctx, a, "person.view", "person", p.ID, p.ID,
+						map[string]any{"via": d.Reason, "hidden": p.Status != domain.PersonActive, "as_access_request": r.ID})); err != nil {
+						return err
+					}
+				}
+			}
+			incoming = append(incoming, item)
+		}
+		if mayRequest {
+			mine, err := tx.FindOrgAccessRequests(ctx, a.NetworkID, a.OrgID)
+			if err != nil {
+				return err
+			}
+			for _, r := range mine {
+				out := *r
+				// Who answered would name the person's care-plan office (beppu §17-3).
+				out.PersonID, out.DecidedBy = "", ""
+				if r.Status == "granted" {
+					// After a grant the requester may follow a link to the person, as long
+					// as it may see them (a grant ends, consent is withdrawn).
+					_, f, err := s.personFacts(ctx, tx, a, r.PersonID)
+					if err != nil {
+						return err
+					}
+					if f != nil && policy.Decide(a, policy.ViewPerson, policy.Resource{Person: f}).Allow {
+						out.PersonID = r.PersonID
+					}
+				}
+				outgoing = append(outgoing, &AccessRequestItem{Request: &out, Org: orgOf(r.OrgID)})
+			}
+		}
+		return s.log.Append(ctx, tx, event(ctx, a, "access_requests.list", "access_requests", "", "",
+			map[string]any{"incoming": len(incoming), "outgoing": len(outgoing)}))
+	})
+	if err != nil {
+		return nil, nil, err // nothing leaves unless its audit events were written
+	}
+	return incoming, outgoing, nil
+}
+
+// personFacts loads a person and the policy's facts about them for the actor;
+// both nil when there is no such person.
+func (s *Service) personFacts(ctx context.Context, tx store.Tx, a policy.Actor, id string) (*domain.Person, *policy.PersonFacts, error) {
+	p, err := tx.FindPerson(ctx, a.NetworkID, id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := s.facts(ctx, tx, a, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, f, nil
 }
 
 // AccessLog lists who viewed or changed a person's record, newest first (beppu

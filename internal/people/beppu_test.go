@@ -132,6 +132,83 @@ func TestBeppu15ConsentForms(t *testing.T) {
 	})
 }
 
+// beppu §15-1: 市は…同意を同意書（様式第6号）により得る. The scanned signed form the city
+// entered is given back, byte for byte and in its stored type, to whoever may see
+// the person: the care-plan office (§17-1), the registering organization and the
+// city. An organization that does not share the person gets "not found", and its
+// attempt is in the audit log; each download is audited as a read of the person.
+// §16-2: after the withdrawal the care-plan office no longer gets it; the city and
+// the registering organization still do.
+func TestBeppu15ConsentFormDownload(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		n := beppu(t, db, "")
+		p := n.person(n.as(n.hokatsu.user), "北浜")
+		scan := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 100)...)
+		c, err := n.env.People.RecordConsent(bg(), n.op(), p.ID, people.ConsentInput{Kind: "family", SignerName: "北浜 一郎",
+			Relationship: "長男", ConsentedOn: "2026-11-24", FormVersion: "form6", CarePlanOrg: n.office.org, Form: scan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A consent without a scan, and another person's consent.
+		bare, err := n.env.People.RecordConsent(bg(), n.op(), p.ID, people.ConsentInput{Kind: "self",
+			ConsentedOn: "2026-11-24", FormVersion: "form6", CarePlanOrg: n.office.org})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := n.shared("別の人")
+		qc, err := n.env.People.RecordConsent(bg(), n.op(), q.ID, people.ConsentInput{Kind: "self",
+			ConsentedOn: "2026-11-24", FormVersion: "form6", CarePlanOrg: n.office.org, Form: pdf})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		gets := func(who string, a policy.Actor) {
+			t.Helper()
+			att, err := n.env.People.ConsentForm(bg(), a, p.ID, c.ID)
+			if err != nil {
+				t.Errorf("the %s cannot download the consent form: %v", who, err)
+				return
+			}
+			if string(att.Data) != string(scan) || att.ContentType != "image/png" {
+				t.Errorf("the %s got %d bytes of %s, want the %d bytes of the scanned PNG", who, len(att.Data), att.ContentType, len(scan))
+			}
+			if e := n.lastEvent("consent.form.view", a.UserID); e == nil || e.Outcome != "ok" || e.PersonID != p.ID || e.TargetID != c.ID {
+				t.Errorf("the %s's download is not audited: %+v", who, e)
+			}
+		}
+		gets("care-plan office (§17-1)", n.as(n.office.user))
+		gets("registering organization", n.as(n.hokatsu.user))
+		gets("city (operator)", n.op())
+		if name := people.FormFileName(&domain.Attachment{ID: c.AttachmentID, ContentType: "image/png"}); name != "doisho-"+c.AttachmentID[:16]+".png" {
+			t.Errorf("download name %q names something other than the file", name)
+		}
+
+		// An organization that does not share the person: not found, and audited.
+		att, err := n.env.People.ConsentForm(bg(), n.as(n.other.user), p.ID, c.ID)
+		wantCode(t, err, domain.ENOTFOUND, "beppu §17: the form for an organization without access")
+		if att != nil {
+			t.Fatal("an organization without access got the consent form")
+		}
+		if e := n.lastEvent(string(policy.ViewPerson), n.other.user); e == nil || e.Outcome != "denied" || e.PersonID != p.ID {
+			t.Errorf("the refused download is not in the audit log: %+v", e)
+		}
+		// Only a consent of this person, and only one with a scan.
+		for what, id := range map[string]string{"a consent without a scan": bare.ID, "another person's consent": qc.ID, "an unknown consent": "no-such-consent"} {
+			_, err := n.env.People.ConsentForm(bg(), n.op(), p.ID, id)
+			wantCode(t, err, domain.ENOTFOUND, what)
+		}
+
+		// beppu §16-2: 速やかに…提供及び共有を停止: the very next download is refused.
+		if err := n.env.People.WithdrawConsent(bg(), n.op(), p.ID, "同意撤回書（様式第7号）受理"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = n.env.People.ConsentForm(bg(), n.as(n.office.user), p.ID, c.ID)
+		wantCode(t, err, domain.ENOTFOUND, "beppu §16-2: the care-plan office's download after the withdrawal")
+		gets("city after the withdrawal", n.op())
+		gets("registering organization after the withdrawal", n.as(n.hokatsu.user))
+	})
+}
+
 // beppu §17-1: 同意があったときは、当該同意に係る対象者の介護計画の策定を担当する介護事業者（支援事業所
 // 等）に対し…閲覧及び登録を可能とする. Recording the consent gives the care-plan office
 // access; before it the office sees nothing; other offices see nothing either.
@@ -518,7 +595,10 @@ func TestBeppu10_1OccupationMatrix(t *testing.T) {
 		if err := n.env.People.SetMatrix(bg(), n.op(), cells); err != nil {
 			t.Fatalf("beppu §10-1: the 事業責任者 cannot edit the matrix: %v", err)
 		}
-		m, err = n.env.People.LoadMatrix(bg(), n.as(n.office.user))
+		// Staff do not read the grid itself; their organization's admin does.
+		_, err = n.env.People.LoadMatrix(bg(), n.as(n.office.user))
+		wantCode(t, err, domain.EFORBIDDEN, "a staff member reading the matrix")
+		m, err = n.env.People.LoadMatrix(bg(), n.as(n.office.admin))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -185,3 +185,56 @@ func TestClaimsUnmatchedLinesReported(t *testing.T) {
 		}
 	})
 }
+
+// fukuoka §19の2-1: access goes to the organization the person used. When a code
+// names two active organizations the import cannot know which one, so the whole
+// file fails (nothing imported, nobody opened) instead of the line being called
+// unregistered; an organization that has withdrawn is reported as withdrawn, and
+// only a code no organization has is "not registered".
+func TestClaimsOrganizationLookupFailures(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		n := fukuoka(t, db, "")
+		p := n.consented("箱崎", "form7a", "2026-11-01")
+		n.setOrgCode(n.clinic2.org, clinicCode) // two active organizations with one code
+		imports, claims, access := n.count("claim_imports"), n.count("claims"), n.count("access")
+		rep, err := n.env.People.ImportClaims(bg(), n.op(), "202610.csv", claimsCSV(
+			p.CareInsuredNo+",4010000009,kokuho,2026-10",     // 2: no such organization
+			p.CareInsuredNo+","+clinicCode+",kokuho,2026-10", // 3: which of the two?
+		))
+		if e := wantCode(t, err, domain.ECONFLICT, "a code shared by two active organizations"); e != nil &&
+			(!strings.Contains(e.Message, "3行目") || !strings.Contains(e.Message, clinicCode) || strings.Contains(e.Message, "登録されていません")) {
+			t.Errorf("the refusal does not name the line and the shared code: %s", e.Message)
+		}
+		if rep != nil {
+			t.Errorf("a failed import reports %+v", rep)
+		}
+		if n.count("claim_imports") != imports || n.count("claims") != claims || n.count("access") != access {
+			t.Error("a failed import stored something")
+		}
+		if n.visible(n.as(n.clinic.user), p.ID) || n.visible(n.as(n.clinic2.user), p.ID) {
+			t.Error("a failed import opened the person to an organization")
+		}
+
+		n.setOrgCode(n.clinic2.org, clinic2Code)
+		if err := n.env.Accounts.WithdrawOrganization(bg(), n.op(), n.clinic2.org, "廃業"); err != nil {
+			t.Fatal(err)
+		}
+		rep = n.importClaims(claimsCSV(
+			p.CareInsuredNo+",4010000009,kokuho,2026-10",      // 2: no such organization
+			p.CareInsuredNo+","+clinic2Code+",kokuho,2026-10", // 3: withdrawn
+			p.CareInsuredNo+","+clinicCode+",kokuho,2026-10",  // 4: imported, grants
+		))
+		if rep.Granted != 1 || len(rep.Unmatched) != 2 {
+			t.Fatalf("report %+v", rep)
+		}
+		if u := rep.Unmatched[0]; u.Line != 2 || !strings.Contains(u.Reason, "登録されていません") {
+			t.Errorf("unknown code: %+v", u)
+		}
+		if u := rep.Unmatched[1]; u.Line != 3 || strings.Contains(u.Reason, "登録されていません") || !strings.Contains(u.Reason, "廃止") {
+			t.Errorf("withdrawn organization: %+v", u)
+		}
+		if !n.visible(n.as(n.clinic.user), p.ID) {
+			t.Error("fukuoka §19の2-1: the clinic the person used gets no access")
+		}
+	})
+}

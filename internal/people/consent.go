@@ -30,6 +30,17 @@ type ConsentInput struct {
 	Form []byte `json:"-"`
 }
 
+// kindName names a way of consenting in a message.
+func kindName(kind string) string {
+	switch kind {
+	case "proxy_writer":
+		return "代筆"
+	case "family":
+		return "家族等の代理"
+	}
+	return kind
+}
+
 // MaxFormBytes caps a scanned consent form.
 const MaxFormBytes = 10 << 20
 
@@ -37,7 +48,15 @@ var formTypes = map[string]bool{"application/pdf": true, "image/jpeg": true, "im
 
 func checkConsent(p *profile.Profile, today string, in ConsentInput) (ConsentInput, *profile.ConsentForm, string, error) {
 	errs := domain.FieldErrors{}
-	switch in.Kind {
+	kind := in.Kind
+	// Who may sign for the person is the network's rule: katori §13-1 takes the
+	// person's own consent only; joso §17-1 and sendai §12-1 also the family's;
+	// beppu §15 and fukuoka §17 also a proxy writer's.
+	if (kind == "proxy_writer" || kind == "family") && !p.HasConsentKind(kind) {
+		errs.Add("kind", "このネットワークでは"+kindName(kind)+"による同意を登録しません（"+p.People.ConsentArticle+"）。")
+		kind = "" // refused: its other fields are not checked
+	}
+	switch kind {
 	case "self":
 		in.SignerName, in.Relationship = "", ""
 	case "proxy_writer": // 代筆: the person agrees but cannot write (beppu §15-1, fukuoka §17)
@@ -329,11 +348,16 @@ func (s *Service) RequestDeletion(ctx context.Context, a policy.Actor, personID,
 					}
 				}
 			}
+			// sendai §12-3: the consents name the family member who signed and
+			// point at the scanned form; both go with the rest of the content.
+			if err := tx.PurgeConsents(ctx, a.NetworkID, p.ID); err != nil {
+				return err
+			}
 			kept := hiddenStub(p)
 			kept.Status = domain.PersonPurged
 			kept.Eligible = p.Eligible
 			*p = *kept
-			detail["attachments_deleted"] = true
+			detail["attachments_deleted"], detail["consents_emptied"] = true, len(cs)
 		}
 		p.UpdatedAt = now
 		if err := tx.UpdatePerson(ctx, p); err != nil {
@@ -341,4 +365,83 @@ func (s *Service) RequestDeletion(ctx context.Context, a policy.Actor, personID,
 		}
 		return s.log.Append(ctx, tx, event(ctx, a, "person.delete_request", "person", p.ID, p.ID, detail))
 	})
+}
+
+// ConsentForm returns the scanned signed form of one of the person's consents. It
+// is a read of the person: allowed to whoever may view the person (the operator
+// included), decided and audited like Get before the file leaves. A hidden
+// record (katori §13-2, joso §17-3; sendai §12-3: deleted) has no form to give,
+// and after a withdrawal (beppu §16, fukuoka §18) only those who still see the
+// person get it.
+func (s *Service) ConsentForm(ctx context.Context, a policy.Actor, personID, consentID string) (*domain.Attachment, error) {
+	var att *domain.Attachment
+	var missing string
+	err := s.withPerson(ctx, a, policy.ViewPerson, personID, func(tx store.Tx, p *domain.Person, f *policy.PersonFacts, d policy.Decision) error {
+		att, missing = nil, ""
+		var c *domain.Consent
+		if p.Status == domain.PersonActive {
+			cs, err := tx.FindConsents(ctx, a.NetworkID, p.ID)
+			if err != nil {
+				return err
+			}
+			for _, x := range cs {
+				if x.ID == consentID {
+					c = x
+				}
+			}
+		}
+		switch {
+		case p.Status != domain.PersonActive:
+			missing = "the record is hidden"
+		case c == nil:
+			missing = "no such consent"
+		case c.AttachmentID == "":
+			missing = "no scanned form on record"
+		default:
+			var err error
+			att, err = tx.FindAttachment(ctx, a.NetworkID, c.AttachmentID)
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				missing = "the scanned form is gone"
+			} else if err != nil {
+				return err
+			}
+		}
+		detail := map[string]any{"via": d.Reason}
+		if d.Reason == policy.ViaDisaster {
+			detail["disaster"] = f.DisasterID // joso §21: every disaster read names the disaster
+		}
+		target := ""
+		if c != nil {
+			target = c.ID // an unknown id from the path is not written to the log
+		}
+		if att != nil {
+			detail["attachment"], detail["content_type"], detail["size"] = att.ID, att.ContentType, att.Size
+		}
+		ev := event(ctx, a, "consent.form.view", "consent", target, p.ID, detail)
+		if missing != "" {
+			ev.Outcome, ev.Reason, att = "denied", missing, nil // refused, and audited as such
+		}
+		return s.log.Append(ctx, tx, ev)
+	})
+	if err != nil {
+		return nil, err // nothing leaves unless its audit event was written
+	}
+	if missing != "" {
+		return nil, domain.Errorf(domain.ENOTFOUND, "同意書が見つかりません。")
+	}
+	return att, nil
+}
+
+// FormFileName is the download name of a scanned consent form: made of the
+// content hash and the type only, so it is safe in a header and names nobody.
+func FormFileName(att *domain.Attachment) string {
+	ext := map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[att.ContentType]
+	if ext == "" {
+		ext = ".bin"
+	}
+	id := att.ID
+	if len(id) > 16 {
+		id = id[:16]
+	}
+	return "doisho-" + id + ext
 }

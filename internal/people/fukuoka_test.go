@@ -115,6 +115,11 @@ func TestFukuoka17ConsentForms(t *testing.T) {
 			if got.FormVersion != c.form || n.stored(p.ID).ConsentForm != c.form {
 				t.Errorf("%s: stored form %q / person's form %q", what, got.FormVersion, n.stored(p.ID).ConsentForm)
 			}
+			// §17-1 代筆者による記入, §17-2 家族等による代理同意: both ways are this network's
+			// (profile consent_kinds) and the consent names who signed.
+			if got.Kind != c.kind || (c.kind != "self" && (got.SignerName != "福岡 花子" || got.Relationship != "長女")) {
+				t.Errorf("%s: stored as %s signed by %q (%q)", what, got.Kind, got.SignerName, got.Relationship)
+			}
 		}
 	})
 }

@@ -75,6 +75,32 @@ func TestKatori13_1ConsentBeforeSharing(t *testing.T) {
 	})
 }
 
+// katori §13-1: 利用スタッフは同意書を用い支援対象者の同意を得る: the person's own consent.
+// The seed names neither a proxy writer (代筆) nor a family member consenting for
+// the person, so both are refused on the field and the team sees nothing; a
+// sharing required by law stays open (§13-3, TestKatori13_3LegalSharing).
+func TestKatori13_1OwnConsentOnly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f, a, b, _ := katori(t, db)
+		p := f.person(f.as(a.user), "多古")
+		if err := f.env.People.AddToTeam(bg(), f.as(a.user), p.ID, b.org); err != nil {
+			t.Fatal(err)
+		}
+		f.refusedKind(f.as(a.user), p.ID, "family", "katori §13-1: a family member consenting for the person")
+		f.refusedKind(f.as(a.user), p.ID, "proxy_writer", "katori §13-1: a consent written by a proxy writer")
+		if f.visible(f.as(b.user), p.ID) {
+			t.Fatal("katori §13-1: a refused consent opened the record to the team")
+		}
+		c := f.consent(f.as(a.user), p.ID)
+		if c.Kind != "self" || c.SignerName != "" {
+			t.Errorf("the person's own consent as stored: %+v", c)
+		}
+		if !f.visible(f.as(b.user), p.ID) {
+			t.Error("katori §13-1: the team does not see the person after the person's own consent")
+		}
+	})
+}
+
 // katori §12 (利用スタッフは許可された情報のみにアクセスすることができる): the care team.
 // A team member adds another 支援機関, which then sees the person in Get and in its
 // list; an organization outside the team can neither see nor change the team; a
@@ -196,6 +222,38 @@ func TestKatori13_2DeletionRequestStopsSupport(t *testing.T) {
 		wantCode(t, err, domain.EFORBIDDEN, "a second deletion request")
 		if e := f.lastEvent("person.delete_request", b.user); e == nil || e.PersonID != p.ID || e.Outcome != "ok" {
 			t.Errorf("the deletion request is not audited: %+v", e)
+		}
+	})
+}
+
+// katori §13-2: after 支援中止 the record is hidden: the scanned consent form goes
+// with it. The registering organization downloads the form before, and neither it
+// nor the operator (who sees only that the record is hidden) gets it after; the
+// operator's attempt is audited as refused.
+func TestKatori13_2StoppedRecordGivesNoForm(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f, a, _, _ := katori(t, db)
+		p := f.person(f.as(a.user), "山田")
+		c, err := f.env.People.RecordConsent(bg(), f.as(a.user), p.ID, people.ConsentInput{Kind: "self",
+			ConsentedOn: "2026-11-20", FormVersion: "doisho", Form: pdf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if att, err := f.env.People.ConsentForm(bg(), f.as(a.user), p.ID, c.ID); err != nil || string(att.Data) != string(pdf) {
+			t.Fatalf("the registering organization cannot download the form it scanned: %v", err)
+		}
+		if err := f.env.People.RequestDeletion(bg(), f.as(a.user), p.ID, "本人から削除の申出"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.env.People.ConsentForm(bg(), f.as(a.user), p.ID, c.ID)
+		wantCode(t, err, domain.ENOTFOUND, "katori §13-2: the registering organization's download after 支援中止")
+		att, err := f.env.People.ConsentForm(bg(), f.op(), p.ID, c.ID)
+		wantCode(t, err, domain.ENOTFOUND, "katori §13-2: the operator's download after 支援中止")
+		if att != nil {
+			t.Error("katori §13-2: the operator got the form of a stopped record")
+		}
+		if e := f.lastEvent("consent.form.view", f.opID); e == nil || e.Outcome != "denied" || e.PersonID != p.ID {
+			t.Errorf("the operator's refused download is not audited: %+v", e)
 		}
 	})
 }

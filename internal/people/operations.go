@@ -88,8 +88,19 @@ func (s *Service) ImportClaims(ctx context.Context, a policy.Actor, fileName str
 		today := profile.Today(a.Now)
 		for _, c := range claims {
 			org, err := tx.FindOrganizationByCode(ctx, a.NetworkID, c.OrgCode)
-			if err != nil || org.Status != domain.OrgActive {
+			switch {
+			case domain.ErrorCode(err) == domain.ENOTFOUND:
 				rep.Unmatched = append(rep.Unmatched, RejectedLine{c.Line, "事業所番号 " + c.OrgCode + " の利用組織が登録されていません。"})
+				continue
+			case domain.ErrorCode(err) == domain.ECONFLICT:
+				// Two active organizations with one code: guessing would open the
+				// person to the wrong one, so nothing is imported until it is fixed.
+				return domain.Errorf(domain.ECONFLICT, "%d行目: 事業所番号 %s の利用組織が複数あります。利用組織の事業所番号を直してから、もう一度取り込んでください（何も登録していません）。",
+					c.Line, c.OrgCode)
+			case err != nil:
+				return err // a store failure fails the whole import
+			case org.Status != domain.OrgActive:
+				rep.Unmatched = append(rep.Unmatched, RejectedLine{c.Line, "事業所番号 " + c.OrgCode + " の利用組織「" + org.Name + "」は利用を停止又は廃止しています。"})
 				continue
 			}
 			people, err := tx.FindPeopleByInsuredNo(ctx, a.NetworkID, c.InsuredNo)
@@ -229,54 +240,199 @@ func parseClaims(net string, data []byte) ([]domain.Claim, *ClaimsReport) {
 	return out, rep
 }
 
-// DeclareDisaster starts disaster mode (joso §21): while it lasts, designated users
-// read the records of people who consented to disaster use; each such read is
-// audited with the disaster.
-func (s *Service) DeclareDisaster(ctx context.Context, a policy.Actor, name string) (*domain.Disaster, error) {
+// DisasterInput is a declaration as entered. Start and End are Asia/Tokyo local
+// times as an HTML datetime-local input sends them ("2006-01-02T15:04", seconds
+// optional) or RFC 3339 with an offset (the API).
+type DisasterInput struct {
+	Name  string
+	Start string // "" = now
+	End   string // the planned end; "" = until the operator ends it
+}
+
+// A disaster may be declared after it began (the city decides once the damage is
+// known) and scheduled ahead (a typhoon on its way), within these bounds.
+const (
+	disasterStartPast   = 30 * 24 * time.Hour
+	disasterStartFuture = 365 * 24 * time.Hour
+	disasterMaxLength   = 365 * 24 * time.Hour
+)
+
+// States of a disaster, as the operator's list shows them.
+const (
+	DisasterScheduled = "scheduled" // 予定: declared, not begun
+	DisasterActive    = "active"    // 実施中
+	DisasterEnded     = "ended"     // 終了: ended by the operator or at its planned end
+	DisasterCancelled = "cancelled" // 取消: called off before it began
+)
+
+// DisasterState is the state of d at now. A cancelled disaster is stored ending
+// when it was called off, before its start, so it is never active.
+func DisasterState(d *domain.Disaster, now time.Time) string {
+	switch {
+	case !d.EndedAt.IsZero() && d.EndedAt.Before(d.StartedAt):
+		return DisasterCancelled
+	case now.Before(d.StartedAt):
+		return DisasterScheduled
+	case d.EndedAt.IsZero() || now.Before(d.EndedAt):
+		return DisasterActive
+	}
+	return DisasterEnded
+}
+
+// parseDisasterTime reads a datetime of a declaration; ok is false when the field
+// is empty or wrong (the error is added).
+func parseDisasterTime(errs domain.FieldErrors, field, label, v string) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC(), true
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, profile.Tokyo()); err == nil {
+			return t.UTC(), true
+		}
+	}
+	errs.Add(field, label+"は 2026-11-24T10:00 の形式の正しい日時で入力してください。")
+	return time.Time{}, false
+}
+
+func jstMinute(t time.Time) string { return t.In(profile.Tokyo()).Format("2006年1月2日 15:04") }
+
+// DeclareDisaster declares disaster mode (joso §21): from its start until it is
+// ended (or its planned end passes), designated users read the records of people
+// who consented to disaster use; each such read is audited with the disaster. Two
+// disasters never overlap, so a read names exactly one.
+func (s *Service) DeclareDisaster(ctx context.Context, a policy.Actor, in DisasterInput) (*domain.Disaster, error) {
 	if d := policy.Decide(a, policy.ManageDisaster, policy.Resource{}); !d.Allow {
 		return nil, s.deny(ctx, a, policy.ManageDisaster, "", d.Reason, false)
 	}
 	errs := domain.FieldErrors{}
-	name = validate.Text(errs, "name", "災害の名称", name, true, 100, false)
+	name := validate.Text(errs, "name", "災害の名称", in.Name, true, 100, false)
+	now := a.Now.UTC()
+	start, startOK := now, true
+	if strings.TrimSpace(in.Start) != "" {
+		start, startOK = parseDisasterTime(errs, "start", "開始日時", in.Start)
+		switch {
+		case !startOK:
+		case start.Before(now.Add(-disasterStartPast)):
+			errs.Add("start", "開始日時は30日前以降にしてください（"+jstMinute(now.Add(-disasterStartPast))+"以降）。")
+			startOK = false
+		case start.After(now.Add(disasterStartFuture)):
+			errs.Add("start", "開始日時は1年以内にしてください。")
+			startOK = false
+		}
+	}
+	end, endOK := parseDisasterTime(errs, "end", "終了予定日時", in.End)
+	if endOK && startOK {
+		switch {
+		case !end.After(start):
+			errs.Add("end", "終了予定日時は開始日時より後にしてください。")
+		case !end.After(now):
+			errs.Add("end", "終了予定日時は現在より後にしてください。")
+		case end.Sub(start) > disasterMaxLength:
+			errs.Add("end", "終了予定日時は開始日時から1年以内にしてください。")
+		}
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	var out *domain.Disaster
 	err := s.st.Transact(ctx, func(tx store.Tx) error {
-		if cur, err := activeDisaster(ctx, tx, a); err != nil {
+		ds, err := tx.FindDisasters(ctx, a.NetworkID)
+		if err != nil {
 			return err
-		} else if cur != nil {
-			return domain.Errorf(domain.ECONFLICT, "災害「%s」の災害時利用が続いています。終了してから宣言してください。", cur.Name)
 		}
-		d := &domain.Disaster{NetworkID: a.NetworkID, ID: domain.NewID(), Name: name, StartedAt: a.Now.UTC(), DeclaredBy: a.UserID}
+		for _, d := range ds {
+			st := DisasterState(d, a.Now)
+			if st == DisasterCancelled || !overlaps(start, end, d.StartedAt, d.EndedAt) {
+				continue
+			}
+			if st == DisasterActive && d.EndedAt.IsZero() {
+				return domain.Errorf(domain.ECONFLICT, "災害「%s」の災害時利用が続いています。終了してから宣言してください。", d.Name)
+			}
+			until := "終了未定"
+			if !d.EndedAt.IsZero() {
+				until = jstMinute(d.EndedAt)
+			}
+			return domain.Errorf(domain.ECONFLICT, "災害「%s」（%s〜%s）と期間が重なります。災害時利用の期間は重ねられません。",
+				d.Name, jstMinute(d.StartedAt), until)
+		}
+		d := &domain.Disaster{NetworkID: a.NetworkID, ID: domain.NewID(), Name: name, StartedAt: start, EndedAt: end, DeclaredBy: a.UserID}
 		if err := tx.CreateDisaster(ctx, d); err != nil {
 			return err
 		}
 		out = d
-		return s.log.Append(ctx, tx, event(ctx, a, "disaster.declare", "disaster", d.ID, "", map[string]any{"name": name}))
+		detail := map[string]any{"name": name, "start": start.Format(time.RFC3339)}
+		if !end.IsZero() {
+			detail["planned_end"] = end.Format(time.RFC3339)
+		}
+		return s.log.Append(ctx, tx, event(ctx, a, "disaster.declare", "disaster", d.ID, "", detail))
 	})
 	return out, err
 }
 
-// EndDisaster ends disaster mode; the responders' access ends with it.
-func (s *Service) EndDisaster(ctx context.Context, a policy.Actor) error {
+// overlaps reports whether [s1, e1) and [s2, e2) meet; a zero end is open.
+func overlaps(s1, e1, s2, e2 time.Time) bool {
+	return (e2.IsZero() || s1.Before(e2)) && (e1.IsZero() || s2.Before(e1))
+}
+
+// EndDisaster ends disaster mode now; the responders' access ends with it. A
+// disaster not yet begun is cancelled instead (it never opens access). id names
+// the disaster; "" means the active one or, when none is active, the next
+// scheduled one. It returns the disaster as ended or cancelled.
+func (s *Service) EndDisaster(ctx context.Context, a policy.Actor, id string) (*domain.Disaster, error) {
 	if d := policy.Decide(a, policy.ManageDisaster, policy.Resource{}); !d.Allow {
-		return s.deny(ctx, a, policy.ManageDisaster, "", d.Reason, false)
+		return nil, s.deny(ctx, a, policy.ManageDisaster, "", d.Reason, false)
 	}
-	return s.st.Transact(ctx, func(tx store.Tx) error {
-		cur, err := activeDisaster(ctx, tx, a)
+	var out *domain.Disaster
+	err := s.st.Transact(ctx, func(tx store.Tx) error {
+		out = nil
+		ds, err := tx.FindDisasters(ctx, a.NetworkID)
 		if err != nil {
 			return err
 		}
-		if cur == nil {
-			return domain.Errorf(domain.ECONFLICT, "災害時利用は宣言されていません。")
+		var cur *domain.Disaster
+		if id != "" {
+			for _, d := range ds {
+				if d.ID == id {
+					cur = d
+				}
+			}
+			if cur == nil {
+				return domain.Errorf(domain.ENOTFOUND, "その災害時利用は見つかりません。")
+			}
+			if st := DisasterState(cur, a.Now); st == DisasterEnded || st == DisasterCancelled {
+				return domain.Errorf(domain.ECONFLICT, "災害「%s」の災害時利用は既に終了しています。", cur.Name)
+			}
+		} else {
+			for _, d := range ds { // newest first: the last scheduled one seen begins first
+				switch DisasterState(d, a.Now) {
+				case DisasterActive:
+					cur = d
+				case DisasterScheduled:
+					if cur == nil || DisasterState(cur, a.Now) != DisasterActive {
+						cur = d
+					}
+				}
+			}
+			if cur == nil {
+				return domain.Errorf(domain.ECONFLICT, "災害時利用は宣言されていません。")
+			}
+		}
+		action := "disaster.end"
+		if DisasterState(cur, a.Now) == DisasterScheduled {
+			action = "disaster.cancel" // ending before the start marks it cancelled
 		}
 		cur.EndedAt, cur.EndedBy = a.Now.UTC(), a.UserID
 		if err := tx.UpdateDisaster(ctx, cur); err != nil {
 			return err
 		}
-		return s.log.Append(ctx, tx, event(ctx, a, "disaster.end", "disaster", cur.ID, "", nil))
+		out = cur
+		return s.log.Append(ctx, tx, event(ctx, a, action, "disaster", cur.ID, "", map[string]any{"name": cur.Name}))
 	})
+	return out, err
 }
 
 // Disasters lists declared disasters, newest first.
@@ -310,8 +466,11 @@ func (m Matrix) Allows(occupation, category string, write bool) bool {
 }
 
 // LoadMatrix returns the network's matrix (every profile has one; only those with
-// Matrix set let the operator change it).
+// Matrix set let the operator change it) to those policy.ViewMatrix allows.
 func (s *Service) LoadMatrix(ctx context.Context, a policy.Actor) (Matrix, error) {
+	if d := policy.Decide(a, policy.ViewMatrix, policy.Resource{}); !d.Allow {
+		return nil, s.deny(ctx, a, policy.ViewMatrix, "", d.Reason, false)
+	}
 	m := Matrix{}
 	err := s.st.Transact(ctx, func(tx store.Tx) error {
 		entries, err := tx.FindMatrix(ctx, a.NetworkID)

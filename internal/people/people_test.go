@@ -477,3 +477,216 @@ func TestPeopleNetworkIsolation(t *testing.T) {
 		}
 	})
 }
+
+// requestLists is AccessRequests that must succeed.
+func (f *fx) requestLists(a policy.Actor) (incoming, outgoing []*people.AccessRequestItem) {
+	f.t.Helper()
+	in, out, err := f.env.People.AccessRequests(bg(), a)
+	if err != nil {
+		f.t.Fatalf("AccessRequests as %s/%s: %v", a.Role, a.OrgID, err)
+	}
+	return in, out
+}
+
+func requestIDs(items []*people.AccessRequestItem) []string {
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, it.Request.ID)
+	}
+	return ids
+}
+
+// beppu §17-3: 利用組織は…支援事業所等に対し…閲覧及び登録を申し出ることができる; §17-4: 支援事業所等は
+// …閲覧及び登録を可能とすることができる. The care-plan office finds the requests made
+// to it on one list, with the person and the requesting organization named, and
+// answers there; an office that does not write the person's plan, and the
+// organization that registered the person, see none of them; the operator sees
+// them all. The requester follows its own requests: before the answer it sees
+// only what it typed, never who answered; after a grant it gets a link to the
+// person, for as long as the grant lasts.
+func TestBeppu17_3AccessRequestLists(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		n := beppu(t, db, "")
+		p := n.shared("浜脇") // the care-plan office is n.office
+		req, err := n.env.People.RequestAccess(bg(), n.as(n.service.user), p.CareInsuredNo, p.BirthDate, "訪問介護の開始")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.env.Clock.Advance(time.Minute)
+		req2, err := n.env.People.RequestAccess(bg(), n.as(n.other.user), p.CareInsuredNo, p.BirthDate, "通所介護の検討")
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// beppu §17-4: the office's list, oldest first, each with the person and
+		// the requesting organization by name.
+		in, out := n.requestLists(n.as(n.office.user))
+		if got := requestIDs(in); !slices.Equal(got, []string{req.ID, req2.ID}) || len(out) != 0 {
+			t.Fatalf("the office's incoming list %v (outgoing %d), want [%s %s]", got, len(out), req.ID, req2.ID)
+		}
+		if it := in[0]; !it.CanDecide || it.Person == nil || it.Person.ID != p.ID || it.Person.FamilyName != "浜脇" ||
+			it.Org.Name != "浜脇訪問介護事業所" || it.Org.Type != "kaigo_service" || it.Request.Reason != "訪問介護の開始" {
+			t.Errorf("the office's first request: %+v person %+v", it, it.Person)
+		}
+		// Naming the person on the list is an audited read of the record.
+		if e := n.lastEvent("person.view", n.office.user); e == nil || e.PersonID != p.ID || detail(t, e)["as_access_request"] != req.ID {
+			t.Errorf("the list's read of the person is not audited: %+v", e)
+		}
+		// The operator sees every request of the network and may answer.
+		if in, _ := n.requestLists(n.op()); !slices.Equal(requestIDs(in), []string{req.ID, req2.ID}) || !in[0].CanDecide {
+			t.Errorf("the operator's list %v", requestIDs(in))
+		}
+		// Another office, and the 地域包括 that registered the person, answer nothing.
+		for name, u := range map[string]string{"another office": n.office2.user, "the registering 地域包括": n.hokatsu.user} {
+			if in, _ := n.requestLists(n.as(u)); len(in) != 0 {
+				t.Errorf("beppu §17-4: %s is listed requests %v", name, requestIDs(in))
+			}
+		}
+
+		// beppu §17-3: the requester's own list shows what it typed and nothing of
+		// the person.
+		in, out = n.requestLists(n.as(n.service.user))
+		if len(in) != 0 || len(out) != 1 {
+			t.Fatalf("the requester's lists: %d incoming, %d outgoing", len(in), len(out))
+		}
+		if r := out[0].Request; r.ID != req.ID || r.Status != "pending" || r.InsuredNo != p.CareInsuredNo || r.BirthDate != p.BirthDate ||
+			r.PersonID != "" || out[0].Person != nil || out[0].CanDecide {
+			t.Errorf("the requester's pending request: %+v person %v", r, out[0].Person)
+		}
+
+		// The office grants one and refuses the other from its list.
+		if err := n.env.People.DecideAccessRequest(bg(), n.as(n.office.user), req.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.env.People.DecideAccessRequest(bg(), n.as(n.office.user), req2.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		_, out = n.requestLists(n.as(n.service.user))
+		if r := out[0].Request; r.Status != "granted" || r.DecidedAt.IsZero() || r.PersonID != p.ID || r.DecidedBy != "" {
+			t.Errorf("the granted requester sees %+v, want granted with a link to %s and not who answered", r, p.ID)
+		}
+		_, out = n.requestLists(n.as(n.other.user))
+		if r := out[0].Request; r.Status != "refused" || r.DecidedAt.IsZero() || r.PersonID != "" || r.DecidedBy != "" {
+			t.Errorf("the refused requester sees %+v, want refused, no person, not who answered", r)
+		}
+		// Answered requests stay on the office's list for a while, without buttons.
+		in, _ = n.requestLists(n.as(n.office.user))
+		if len(in) != 2 || in[0].CanDecide || in[1].CanDecide || in[0].Request.Status != "granted" {
+			t.Errorf("the office's list after answering: %v", requestIDs(in))
+		}
+
+		// beppu §17-5: once the office ends the grant the link goes too.
+		if err := n.env.People.EndAccess(bg(), n.as(n.office.user), p.ID, n.activeAccess(p.ID, n.service.org, domain.AccessGranted).ID,
+			"サービス終了"); err != nil {
+			t.Fatal(err)
+		}
+		if _, out = n.requestLists(n.as(n.service.user)); out[0].Request.Status != "granted" || out[0].Request.PersonID != "" {
+			t.Errorf("after the grant ended the requester still gets a link: %+v", out[0].Request)
+		}
+		// After 30 days answered requests leave the office's list; the requester
+		// keeps its history.
+		n.env.Clock.Advance(31 * 24 * time.Hour)
+		if in, _ := n.requestLists(n.as(n.office.user)); len(in) != 0 {
+			t.Errorf("answered requests a month old are still listed: %v", requestIDs(in))
+		}
+		if _, out := n.requestLists(n.as(n.service.user)); len(out) != 1 {
+			t.Errorf("the requester's history has %d requests", len(out))
+		}
+	})
+}
+
+// fukuoka §19の2-4: 各利用組織は、閲覧が許可されている利用組織に対し…閲覧許可を依頼することができる.
+// Under claims-based access the request goes to the organizations allowed to view:
+// the clinic with claims access finds it on its list and may answer.
+func TestFukuoka19_2AccessRequestLists(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		n := fukuoka(t, db, "")
+		p := n.consented("薬院", "form7a", "2026-11-01")
+		n.importClaims(claimsCSV(p.CareInsuredNo + "," + clinicCode + ",kokuho,2026-10"))
+		req, err := n.env.People.RequestAccess(bg(), n.as(n.pharmacy.user), p.CareInsuredNo, p.BirthDate, "処方の確認")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in, _ := n.requestLists(n.as(n.clinic.user)); len(in) != 1 || in[0].Request.ID != req.ID || !in[0].CanDecide ||
+			in[0].Org.Name != "薬院薬局" {
+			t.Errorf("fukuoka §19の2-4: the clinic with claims access is listed %v", requestIDs(in))
+		}
+		if in, _ := n.requestLists(n.as(n.clinic2.user)); len(in) != 0 {
+			t.Errorf("a clinic without access is listed %v", requestIDs(in))
+		}
+	})
+}
+
+// The person page and its forms name organizations: any member of the network
+// may list the organizations (names are not personal data), a user in first-login
+// setup may not.
+func TestOrganizationsNamesForMembers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		n := beppu(t, db, "")
+		orgs, err := n.env.People.Organizations(bg(), n.as(n.service.user))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]string{}
+		for _, o := range orgs {
+			names[o.ID] = o.Name + "/" + o.Type + "/" + string(o.Status)
+		}
+		if names[n.office.org] != "鉄輪居宅介護支援事業所/kyotaku/active" || len(names) != 5 {
+			t.Errorf("organizations as a service provider: %v", names)
+		}
+		a := n.as(n.service.user)
+		a.Stage = domain.StageChangePassword
+		_, err = n.env.People.Organizations(bg(), a)
+		wantCode(t, err, domain.EFORBIDDEN, "organizations before first-login setup is done")
+	})
+}
+
+// katori §1 (複合化・複雑化した課題を抱える世帯等): a person joins a household one knows:
+// registering into a household whose members the organization cannot see is
+// refused as if there were none (before consent only the registering organization
+// sees a person, katori §13-1); once the organization sees a member it may add
+// someone, and the person page names the household and lists only the members the
+// reader may see.
+func TestKatoriHouseholdJoinNeedsAVisibleMember(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f, a, b, _ := katori(t, db)
+		in := f.input("香取")
+		in.NewHousehold = "香取家"
+		mother, err := f.env.People.Register(bg(), f.as(a.user), in, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		son := f.input("香取")
+		son.GivenName, son.HouseholdID = "次郎", mother.HouseholdID
+		before := f.count("people")
+		_, err = f.env.People.Register(bg(), f.as(b.user), son, false)
+		wantField(t, err, "household_id", "katori §13-1: registering into a household of people the organization cannot see")
+		if f.count("people") != before {
+			t.Error("a refused registration added a person")
+		}
+		sonP, err := f.env.People.Register(bg(), f.as(a.user), son, false)
+		if err != nil {
+			t.Fatalf("the registering organization adds to its household: %v", err)
+		}
+
+		// The mother consents and b joins her team: b now knows the household.
+		f.consent(f.as(a.user), mother.ID)
+		if err := f.env.People.AddToTeam(bg(), f.as(a.user), mother.ID, b.org); err != nil {
+			t.Fatal(err)
+		}
+		daughter := f.input("香取")
+		daughter.GivenName, daughter.Sex, daughter.HouseholdID = "花子", "female", mother.HouseholdID
+		dP, err := f.env.People.Register(bg(), f.as(b.user), daughter, false)
+		if err != nil {
+			t.Fatalf("a team member registers into the household it sees: %v", err)
+		}
+		v := f.view(f.as(b.user), mother.ID)
+		if v.HouseholdName != "香取家" || len(v.Household) != 1 || v.Household[0].ID != dP.ID {
+			t.Errorf("b's page of the mother: household %q, members %v; want 香取家 with only %s (not the son %s)",
+				v.HouseholdName, v.Household, dP.ID, sonP.ID)
+		}
+		if v := f.view(f.as(a.user), mother.ID); len(v.Household) != 1 || v.Household[0].ID != sonP.ID {
+			t.Errorf("a's page of the mother lists %v, want only the son it registered", v.Household)
+		}
+	})
+}

@@ -97,7 +97,11 @@ func (s *Service) Register(ctx context.Context, a policy.Actor, in PersonInput, 
 			RegisteredBy: a.UserID, Eligible: true, Status: domain.PersonActive, Consent: domain.ConsentNone,
 			CreatedAt: now, UpdatedAt: now}
 		if in.HouseholdID != "" {
-			if _, err := tx.FindHousehold(ctx, a.NetworkID, in.HouseholdID); err != nil {
+			known, err := s.knownHousehold(ctx, tx, a, in.HouseholdID)
+			if err != nil {
+				return err
+			}
+			if !known {
 				return &domain.Error{Code: domain.EINVALID, Message: "入力内容に誤りがあります。",
 					Fields: map[string]string{"household_id": "世帯が見つかりません。"}}
 			}
@@ -145,7 +149,9 @@ type PersonView struct {
 	Access    []*domain.Access
 	Requests  []*domain.AccessRequest
 	Household []*domain.Person // other members of the household the actor may see
-	Facts     *policy.PersonFacts
+	// HouseholdName names the person's household (katori 世帯), "" when none.
+	HouseholdName string
+	Facts         *policy.PersonFacts
 }
 
 // Get returns a person's page. The read is decided by the policy and audited in
@@ -172,6 +178,13 @@ func (s *Service) Get(ctx context.Context, a policy.Actor, id string) (*PersonVi
 			}
 			if v.Household, err = s.visibleHousehold(ctx, tx, a, p); err != nil {
 				return err
+			}
+			if p.HouseholdID != "" {
+				h, err := tx.FindHousehold(ctx, a.NetworkID, p.HouseholdID)
+				if err != nil {
+					return err
+				}
+				v.HouseholdName = h.Name
 			}
 		}
 		detail := map[string]any{"via": d.Reason, "hidden": v.Hidden}
@@ -217,6 +230,32 @@ func (s *Service) visibleHousehold(ctx context.Context, tx store.Tx, a policy.Ac
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// knownHousehold reports whether the household exists and the actor may see one
+// of its members: one adds a person to a household one knows (from a member's
+// page), not to any household whose ID one has come by.
+func (s *Service) knownHousehold(ctx context.Context, tx store.Tx, a policy.Actor, id string) (bool, error) {
+	if _, err := tx.FindHousehold(ctx, a.NetworkID, id); err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return false, nil
+		}
+		return false, err
+	}
+	members, err := tx.FindHouseholdMembers(ctx, a.NetworkID, id)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range members {
+		f, err := s.facts(ctx, tx, a, m)
+		if err != nil {
+			return false, err
+		}
+		if policy.Decide(a, policy.ViewPerson, policy.Resource{Person: f}).Allow && m.Status == domain.PersonActive {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // hiddenStub keeps only what the operator needs to know about a hidden record.

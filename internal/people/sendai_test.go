@@ -62,12 +62,41 @@ func TestSendai12_1NoSecondConsent(t *testing.T) {
 	})
 }
 
+// sendai §12-1: 同意書(別紙)により対象者本人(未成年又は同意困難な場合はその家族)の同意を得る.
+// The family consents for a minor or a person who cannot; the seed names no proxy
+// writer (代筆), so that is refused on the field and nothing is shared.
+func TestSendai12_1ConsentKinds(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f, a, b := sendai(t, db)
+		p := f.person(f.as(a.user), "南光台")
+		if err := f.env.People.AddToTeam(bg(), f.as(a.user), p.ID, b.org); err != nil {
+			t.Fatal(err)
+		}
+		f.refusedKind(f.as(a.user), p.ID, "proxy_writer", "sendai §12-1: a consent written by a proxy writer")
+		if f.visible(f.as(b.user), p.ID) {
+			t.Fatal("sendai §12-1: a refused consent opened the record to the team")
+		}
+		c, err := f.env.People.RecordConsent(bg(), f.as(a.user), p.ID, people.ConsentInput{Kind: "family",
+			SignerName: "南光台 花子", Relationship: "母", ConsentedOn: "2026-11-20", FormVersion: "doisho"})
+		if err != nil {
+			t.Fatalf("sendai §12-1: the family's consent is refused: %v", err)
+		}
+		if c.SignerName != "南光台 花子" || c.Relationship != "母" {
+			t.Errorf("the family's consent as stored: %+v", c)
+		}
+		if !f.visible(f.as(b.user), p.ID) {
+			t.Error("sendai §12-1: the team does not see the person after the family's consent")
+		}
+	})
+}
+
 // sendai §12-2: 削除の申し出があった場合は、当該利用者はこれに応じなければならない; §12-3: 利用者が…
 // 所定の操作を行い、当該データの削除を行う. A user of the team deletes: the names and
 // every personal field are gone from the database, the status is purged, the
-// scanned consent form is deleted, nobody but the operator (who sees only that it
-// was purged) finds the person, and the audit events of the person and of the
-// request stay and still verify.
+// scanned consent form is deleted, the consent no longer names the family member
+// who signed it nor points at the form, nobody but the operator (who sees only
+// that it was purged) finds the person or downloads the form, and the audit events
+// of the person and of the request stay and still verify.
 func TestSendai12_2DeletionPurges(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f, a, b := sendai(t, db)
@@ -101,6 +130,29 @@ func TestSendai12_2DeletionPurges(t *testing.T) {
 			return err
 		}); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("sendai §12-3: the scanned consent form is still stored (%v)", err)
+		}
+		// The consent stays as the record that one was given, without the family
+		// member's name and relationship (personal data of someone else) and
+		// without the reference to the deleted scan.
+		var cs []*domain.Consent
+		if err := db.Transact(context.Background(), func(tx store.Tx) error {
+			var err error
+			cs, err = tx.FindConsents(context.Background(), f.net, p.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 1 {
+			t.Fatalf("%d consents after the purge, want the one, emptied", len(cs))
+		}
+		if got := cs[0]; got.SignerName != "" || got.Relationship != "" || got.AttachmentID != "" {
+			t.Errorf("sendai §12-3: the consent keeps signer %q, relationship %q, form %q after the purge",
+				got.SignerName, got.Relationship, got.AttachmentID)
+		}
+		for name, a := range map[string]string{"operator": f.opID, "team org": b.user} {
+			if _, err := f.env.People.ConsentForm(bg(), f.as(a), p.ID, c.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+				t.Errorf("sendai §12-3: the %s's download of the purged form: %v, want not found", name, err)
+			}
 		}
 		// A search by the old name finds nobody, not even for the operator.
 		list, total, err := f.env.People.List(bg(), f.op(), domain.PeopleFilter{Kana: "ヤマダ"})

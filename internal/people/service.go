@@ -86,13 +86,16 @@ func (s *Service) facts(ctx context.Context, tx store.Tx, a policy.Actor, p *dom
 	return f, nil
 }
 
+// activeDisaster is the disaster in force at the request's time (joso §21): a
+// scheduled one opens access at its start and a planned end closes it, without
+// anyone acting.
 func activeDisaster(ctx context.Context, tx store.Tx, a policy.Actor) (*domain.Disaster, error) {
 	ds, err := tx.FindDisasters(ctx, a.NetworkID)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range ds {
-		if !a.Now.Before(d.StartedAt) && (d.EndedAt.IsZero() || a.Now.Before(d.EndedAt)) {
+		if DisasterState(d, a.Now) == DisasterActive {
 			return d, nil
 		}
 	}

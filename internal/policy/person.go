@@ -25,8 +25,12 @@ const (
 	ImportClaims    Action = "claims.import"            // fukuoka §19-2
 	ManageDisaster  Action = "disaster.manage"          // joso §21
 	EditMatrix      Action = "matrix.edit"              // beppu §10-1, fukuoka §9-1
+	ViewMatrix      Action = "matrix.view"              // beppu §10-1, fukuoka §9-1
 	ViewPersonLog   Action = "person.access_log"        // who viewed a person (beppu §10-3, fukuoka §9-3)
 	CloseReadWindow Action = "person.read_window.close" // fukuoka §20 なお書き
+	// ListAccessRequests: the lists of requests for access (beppu §17-3..4,
+	// fukuoka §19-3..5, §19の2-3..5); each person named is checked with DecideAccess.
+	ListAccessRequests Action = "access_requests.list"
 )
 
 // PersonFacts is what the policy needs to know about a person and the acting
@@ -147,6 +151,28 @@ func decidePerson(a Actor, act Action, res Resource) (Decision, bool) {
 			return deny("this network has no occupation matrix"), true
 		}
 		return operator(profile.PowerManagePeople), true
+	case ViewMatrix:
+		// beppu §10-1, fukuoka §9-1: the grid says what each occupation reads and
+		// writes. Every operator role reads it; the auditor (fukuoka §35) audits the
+		// operation; an organization admin admits its users and their occupations
+		// (beppu §13-2, fukuoka §11-2), so it reads what they will see. Staff do not.
+		switch {
+		case a.Role == domain.RoleOperator:
+			return allow("operators read the matrix"), true
+		case a.Role == domain.RoleAuditor:
+			return allow("the auditor reads the matrix"), true
+		case a.Role == domain.RoleAdmin && a.OrgID != "":
+			return allow("an organization admin reads what its staff may see"), true
+		}
+		return deny("only operators, the auditor and organization admins read the matrix"), true
+	case ListAccessRequests:
+		if !slices.Contains(p.Strategies(), "careplan") && !slices.Contains(p.Strategies(), "claims") {
+			return deny("access is by care team in this network; nobody asks for it"), true
+		}
+		if a.Role == domain.RoleOperator || orgMember(a) {
+			return allow("requests the actor sent or may answer"), true
+		}
+		return deny("this role neither asks for nor answers access"), true
 	case RequestAccess:
 		if !slices.Contains(p.Strategies(), "careplan") && !slices.Contains(p.Strategies(), "claims") {
 			return deny("access is by care team in this network"), true

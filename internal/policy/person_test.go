@@ -46,6 +46,8 @@ var personActions = []struct {
 	{"ImportClaims", ImportClaims},
 	{"ManageDisaster", ManageDisaster},
 	{"EditMatrix", EditMatrix},
+	{"ViewMatrix", ViewMatrix},
+	{"ListAccessRequests", ListAccessRequests},
 	{"ViewPersonLog", ViewPersonLog},
 	{"CloseReadWindow", CloseReadWindow},
 }
@@ -687,6 +689,15 @@ func (n peopleNet) expect(a personActor, act Action, f *PersonFacts) (bool, stri
 		}
 		return false, "only an organization asks for access"
 
+	case ListAccessRequests:
+		if n.team {
+			return false, n.teamArt + ": access is by care team; there are no requests to list"
+		}
+		if operator || a.role == domain.RoleAdmin || a.role == domain.RoleStaff || a.role == domain.RoleMunicipal {
+			return true, "beppu §17-3..4, fukuoka §19-3..5: the requests one sent, and those one may answer (each person checked)"
+		}
+		return false, "only operators and organizations ask for or answer access"
+
 	case AssignCarePlan:
 		if n.careplan == "" {
 			return false, n.teamArt + ": no care-plan office"
@@ -725,6 +736,19 @@ func (n peopleNet) expect(a personActor, act Action, f *PersonFacts) (bool, stri
 			return true, art
 		}
 		return false, "beppu §7-3 (4), §10-1, fukuoka §7-3 (4), §9-1: the 事業責任者 and 運営事務局 set the matrix"
+
+	case ViewMatrix:
+		// Not in the seeds: who reads the grid follows issue 3 (the matrix is no
+		// public page); every profile has one, set or not.
+		switch {
+		case operator:
+			return true, "beppu §7-3 (4), §10-1, fukuoka §7-3 (4), §9-1: the operators set the matrix and answer for the service"
+		case a.role == domain.RoleAuditor:
+			return true, b.auditor + ": the auditor audits the operation, access rights included"
+		case a.role == domain.RoleAdmin && a.org != "":
+			return true, "beppu §13-2, fukuoka §11-2: the 利用組織管理者 admits its users and their occupations, so reads what each may see"
+		}
+		return false, "beppu §10-1, fukuoka §9-1: the access rights are set for users, not shown to them (staff and municipal staff do not read the matrix)"
 
 	case ViewPersonLog:
 		if audit != "" {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -122,6 +123,12 @@ type PeoplePolicy struct {
 	// consent and receives withdrawals: beppu §15-1, §16; fukuoka §17-1, §18).
 	ConsentBy        string `json:"consent_by"`
 	ConsentByArticle string `json:"consent_by_article,omitempty"`
+	// ConsentKinds: who may sign the consent form: "self" (the person), and where
+	// the seed allows it "proxy_writer" (代筆: the person agrees but cannot write,
+	// beppu §15-1, fukuoka §17-1) and "family" (代理同意: the person cannot agree,
+	// beppu §15-2, fukuoka §17-2, joso §17-1, sendai §12-1). A sharing required by
+	// law ("legal") is governed by LegalSharing, not by this list.
+	ConsentKinds []string `json:"consent_kinds"`
 	// LegalSharing: a sharing required by law is recorded with its legal basis
 	// (katori §13-3).
 	LegalSharing bool `json:"legal_sharing"`
@@ -167,6 +174,12 @@ func (p *Profile) ConsentForm(key string) *ConsentForm {
 		}
 	}
 	return nil
+}
+
+// HasConsentKind reports whether the network accepts a consent signed that way
+// ("self", "proxy_writer", "family"; "legal" is LegalSharing).
+func (p *Profile) HasConsentKind(kind string) bool {
+	return slices.Contains(p.People.ConsentKinds, kind)
 }
 
 // HasInsuredNumber reports whether registration asks for the kind of number.
@@ -408,6 +421,19 @@ func (p *Profile) validatePeople() error {
 	case "user", "operator":
 	default:
 		return fmt.Errorf("people.consent_by must be user or operator")
+	}
+	if !slices.Contains(pp.ConsentKinds, "self") {
+		return fmt.Errorf("people.consent_kinds: the person's own consent (self) is required")
+	}
+	for i, k := range pp.ConsentKinds {
+		switch k {
+		case "self", "proxy_writer", "family":
+		default:
+			return fmt.Errorf("people.consent_kinds: unknown kind %q", k)
+		}
+		if slices.Contains(pp.ConsentKinds[:i], k) {
+			return fmt.Errorf("people.consent_kinds: %q twice", k)
+		}
 	}
 	switch pp.Withdrawal {
 	case "", "stop_sharing":

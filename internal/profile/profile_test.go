@@ -399,6 +399,10 @@ func TestValidateRejects(t *testing.T) {
 		{"service hours 25:00", "beppu", func(p *Profile) { p.ServiceHours.End = "25:00" }, "bad time"},
 		{"cert per device without certs", "katori", func(p *Profile) { p.ClientCert.Enabled = false }, "client_cert"},
 		{"no session timeout", "joso", func(p *Profile) { p.Session.IdleMinutes = 0 }, "session"},
+		{"no consent kinds", "beppu", func(p *Profile) { p.People.ConsentKinds = nil }, "consent_kinds"},
+		{"consent kinds without self", "joso", func(p *Profile) { p.People.ConsentKinds = []string{"family"} }, "consent_kinds"},
+		{"unknown consent kind", "sendai-izumi", func(p *Profile) { p.People.ConsentKinds = append(p.People.ConsentKinds, "verbal") }, "consent_kinds"},
+		{"legal as a consent kind", "katori", func(p *Profile) { p.People.ConsentKinds = append(p.People.ConsentKinds, "legal") }, "consent_kinds"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -511,5 +515,52 @@ func TestPeoplePolicies(t *testing.T) {
 	}
 	if !f.HasInsuredNumber("health") || !f.HasInsuredNumber("care") || MustGet("katori").HasInsuredNumber("care") {
 		t.Errorf("insured numbers per profile wrong")
+	}
+}
+
+// Who may sign the consent form, as each seed words it. katori §13-1: the person
+// (支援対象者の同意); a sharing required by law (§13-3) is legal_sharing, not a kind.
+// joso §17-1: 本人の同意（困難な場合は、その家族又は親族等の同意）. sendai §12-1: 本人（未成年
+// 又は同意困難な場合はその家族）. beppu §15-1 代筆者による記入, §15-2 家族等による代理同意;
+// fukuoka §17-1 代筆者による記入, §17-2 家族等による代理同意. A file without the list
+// does not load.
+func TestConsentKinds(t *testing.T) {
+	want := map[string][]string{
+		"katori":       {"self"},
+		"joso":         {"self", "family"},
+		"sendai-izumi": {"self", "family"},
+		"beppu":        {"self", "proxy_writer", "family"},
+		"fukuoka":      {"self", "proxy_writer", "family"},
+	}
+	for _, id := range IDs() {
+		p := MustGet(id)
+		if !slices.Equal(p.People.ConsentKinds, want[id]) {
+			t.Errorf("%s consent_kinds = %v, want %v", id, p.People.ConsentKinds, want[id])
+		}
+		for _, k := range []string{"self", "proxy_writer", "family"} {
+			if got := p.HasConsentKind(k); got != slices.Contains(want[id], k) {
+				t.Errorf("%s HasConsentKind(%s) = %v", id, k, got)
+			}
+		}
+		if p.HasConsentKind("legal") {
+			t.Errorf("%s: legal is not a consent kind (katori §13-3 is legal_sharing)", id)
+		}
+		// The file itself must say it: a profile without the list is refused.
+		b, err := files.ReadFile("profiles/" + id + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw struct {
+			People map[string]json.RawMessage `json:"people"`
+		}
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := raw.People["consent_kinds"]; !ok {
+			t.Errorf("%s.json has no people.consent_kinds", id)
+		}
+	}
+	if k := MustGet("katori"); !k.People.LegalSharing {
+		t.Error("katori §13-3: legal sharing must stay on")
 	}
 }

@@ -145,12 +145,12 @@ func TestBrowserPeopleWalk(t *testing.T) {
 		// The care manager grants it access.
 		signIn(cm.Login)
 		do(t, ctx, "open the person", chromedp.Navigate(personURL), chromedp.WaitVisible(chromedp.CSS("#grant-form")))
-		do(t, ctx, "grant form", chromedp.SendKeys(chromedp.CSS("#org_id"), orgID))
+		do(t, ctx, "grant form", chromedp.SetValue(chromedp.CSS("#org_id"), orgID))
 		click(t, ctx, "grant", "#grant-form button[type=submit]")
 		if got := text(t, ctx, ".notice"); !strings.HasPrefix(got, "閲覧を許可しました。") {
 			t.Fatalf("after the grant: %q", got)
 		}
-		if got := text(t, ctx, "#access"); !strings.Contains(got, "組織ID "+orgID) || !strings.Contains(got, "閲覧の許可") {
+		if got := text(t, ctx, "#access"); !strings.Contains(got, "訪問介護ステーションうみ") || !strings.Contains(got, "閲覧の許可") {
 			t.Errorf("access after the grant = %q", got)
 		}
 		logout(t, ctx)

@@ -328,7 +328,7 @@ func TestPeopleWebFormsRejectMalformedInput(t *testing.T) {
 				{name: "eligibility/future date", path: "/n/beppu/people/" + none + "/eligibility", form: url.Values{"eligible": {"no"}, "lost_reason": {"death"}, "lost_on": {"2027-01-01"}}, want: "資格喪失日は2026-11-24以前の日付にしてください。"},
 				{name: "eligibility/unknown state", path: "/n/beppu/people/" + none + "/eligibility", form: url.Values{"eligible": {"maybe"}}, want: "資格の状況の指定が正しくありません。"},
 
-				{name: "grant/empty", path: "/n/beppu/people/" + withConsent + "/grants", form: url.Values{}, want: "組織IDを入力してください。"},
+				{name: "grant/empty", path: "/n/beppu/people/" + withConsent + "/grants", form: url.Values{}, want: "組織を選んでください。"},
 				{name: "grant/markup", path: "/n/beppu/people/" + withConsent + "/grants", form: url.Values{"org_id": {script}}, want: "組織IDは英数字で入力してください"},
 				{name: "grant/unknown organization", path: "/n/beppu/people/" + withConsent + "/grants", form: url.Values{"org_id": {"no-such-org"}}, want: "組織が見つからないか、利用中ではありません。"},
 				{name: "end access/no reason", path: "/n/beppu/people/" + withConsent + "/access/" + grantID + "/end", form: url.Values{}, want: "理由を入力してください。"},

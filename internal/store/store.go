@@ -148,6 +148,10 @@ type ConsentStore interface {
 	CreateConsent(ctx context.Context, c *domain.Consent) error
 	FindConsents(ctx context.Context, net, personID string) ([]*domain.Consent, error) // newest first
 	UpdateConsent(ctx context.Context, c *domain.Consent) error                        // withdrawal
+	// PurgeConsents blanks the personal fields of a person's consents (the signer,
+	// the relationship, the scanned form, the withdrawal note) for a purge (sendai
+	// §12-3); what was consented to and when stays.
+	PurgeConsents(ctx context.Context, net, personID string) error
 }
 
 // AccessStore holds which organizations may see whom, and requests for access.
@@ -164,6 +168,12 @@ type AccessStore interface {
 	FindAccessRequest(ctx context.Context, net, id string) (*domain.AccessRequest, error)
 	// FindAccessRequests lists requests about a person ("" = all people), by status ("" = all).
 	FindAccessRequests(ctx context.Context, net, personID, status string) ([]*domain.AccessRequest, error)
+	// FindOpenAccessRequests lists, oldest first, the pending requests and those
+	// decided at or after decidedSince; with viaOrg set ("" = all), only those about
+	// people to whom viaOrg holds access in force on today (who may answer them).
+	FindOpenAccessRequests(ctx context.Context, net, viaOrg, today string, decidedSince time.Time) ([]*domain.AccessRequest, error)
+	// FindOrgAccessRequests lists the requests an organization made, newest first.
+	FindOrgAccessRequests(ctx context.Context, net, orgID string) ([]*domain.AccessRequest, error)
 	UpdateAccessRequest(ctx context.Context, r *domain.AccessRequest) error
 	// FindOrganizationByCode finds an organization by its 事業所番号 (claims import).
 	FindOrganizationByCode(ctx context.Context, net, code string) (*domain.Organization, error)

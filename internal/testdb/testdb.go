@@ -125,7 +125,7 @@ func URL(t testing.TB, dialect string) string {
 	t.Helper()
 	switch dialect {
 	case sqlstore.SQLite:
-		return "sqlite:" + filepath.Join(t.TempDir(), "renraku.db")
+		return "sqlite:" + filepath.Join(memDir(t), "renraku.db")
 	case sqlstore.Postgres:
 		return postgresURL(t)
 	}
@@ -391,4 +391,16 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// memDir is a temporary directory in memory (/dev/shm) where there is one, so that
+// SQLite's synchronous commits cost no disk flush in tests, as the PostgreSQL test
+// cluster runs with fsync off; elsewhere t.TempDir.
+func memDir(t testing.TB) string {
+	dir, err := os.MkdirTemp("/dev/shm", "renraku-test-")
+	if err != nil {
+		return t.TempDir()
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }

@@ -7,7 +7,7 @@ import (
 
 	"renraku/internal/accounts"
 	"renraku/internal/domain"
-	"renraku/internal/policy"
+	"renraku/internal/people"
 )
 
 // teamAdd adds an organization to the person's care team (katori, joso, sendai).
@@ -58,13 +58,13 @@ func (w *Web) carePlanAssign(rw http.ResponseWriter, r *http.Request, pr *accoun
 	})
 }
 
-// orgIDField checks an organization ID typed or chosen in a form.
+// orgIDField checks the organization ID chosen in a form.
 func orgIDField(f url.Values, field string) (string, error) {
 	v := strings.TrimSpace(f.Get(field))
 	msg := ""
 	switch {
 	case v == "":
-		msg = "組織IDを入力してください。"
+		msg = "組織を選んでください。"
 	case len(v) > 64 || strings.ContainsFunc(v, func(r rune) bool {
 		return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_')
 	}):
@@ -76,16 +76,47 @@ func orgIDField(f url.Values, field string) (string, error) {
 	return v, nil
 }
 
+// accessRequestsData is the requests page: the requests the actor's organization
+// answers (or, for the operator, every open request) and those it made.
+type accessRequestsData struct {
+	Incoming []*people.AccessRequestItem
+	Outgoing []*people.AccessRequestItem
+}
+
+// OutgoingStatusName is the state of a request as its requester sees it.
+func (p *page) OutgoingStatusName(s string) string {
+	switch s {
+	case "pending":
+		return "申請中"
+	case "granted":
+		return "許可"
+	case "refused":
+		return "不許可"
+	}
+	return s
+}
+
+// OrgTypeName names an organization type of the profile.
+func (p *page) OrgTypeName(key string) string { return orgTypeName(p.Profile, key) }
+
 // accessRequests is where an organization asks the care-plan office for access to
 // a person it serves, identified by the care insured number and birth date it
-// holds (beppu §17-3); nothing about the person is shown before the office answers.
+// holds (beppu §17-3), and follows its requests; nothing about the person is
+// shown before the office answers. The office (and the operator) answers the
+// requests it receives on the same page (beppu §17-4).
 func (w *Web) accessRequests(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal) {
-	p := w.newPage(r, "閲覧の申請", pr)
-	if !p.Can(string(policy.RequestAccess)) {
-		w.fail(rw, r, p, "", domain.ErrForbidden)
+	w.renderAccessRequests(rw, r, pr, http.StatusOK, w.newPage(r, "", pr))
+}
+
+func (w *Web) renderAccessRequests(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal, status int, p *page) {
+	p.Title = "閲覧の申請"
+	in, out, err := w.people.AccessRequests(r.Context(), pr.Actor)
+	if err != nil {
+		w.fail(rw, r, p, "", err)
 		return
 	}
-	w.render(rw, r, http.StatusOK, "people_access_requests.html", p)
+	p.Data = &accessRequestsData{Incoming: in, Outgoing: out}
+	w.render(rw, r, status, "people_access_requests.html", p)
 }
 
 func (w *Web) accessRequestSubmit(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal) {
@@ -98,7 +129,7 @@ func (w *Web) accessRequestSubmit(rw http.ResponseWriter, r *http.Request, pr *a
 	if _, err := w.people.RequestAccess(r.Context(), pr.Actor, f.Get("insured_no"), f.Get("birth_date"), f.Get("reason")); err != nil {
 		if e := domain.AsError(err); e != nil && e.Code == domain.EINVALID {
 			p.Form, p.Errors, p.Error = f, e.Fields, e.Message
-			w.render(rw, r, domain.HTTPStatus(err), "people_access_requests.html", p)
+			w.renderAccessRequests(rw, r, pr, domain.HTTPStatus(err), p)
 			return
 		}
 		w.fail(rw, r, p, "", err)
@@ -108,19 +139,34 @@ func (w *Web) accessRequestSubmit(rw http.ResponseWriter, r *http.Request, pr *a
 }
 
 // accessRequestDecide: the care-plan office (or the operator) grants or refuses a
-// request from the person's page (beppu §17-4).
+// request (beppu §17-4), from the person's page or from the list of requests
+// (from=list), and returns there.
 func (w *Web) accessRequestDecide(approve bool) func(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal) {
 	done := "request-refused"
 	if approve {
 		done = "request-granted"
 	}
 	return func(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal) {
-		// The form names the person, to return to their page; the service decides on
-		// the request's own person, so a wrong value only changes where we return.
 		if err := parseForm(r); err != nil {
 			w.fail(rw, r, w.newPage(r, "", pr), "", err)
 			return
 		}
+		if r.PostForm.Get("from") == "list" {
+			p := w.newPage(r, "", pr)
+			if err := w.people.DecideAccessRequest(r.Context(), pr.Actor, r.PathValue("id"), approve); err != nil {
+				if e := domain.AsError(err); e != nil && (e.Code == domain.EINVALID || e.Code == domain.ECONFLICT) {
+					p.Error = e.Message
+					w.renderAccessRequests(rw, r, pr, domain.HTTPStatus(err), p)
+					return
+				}
+				w.fail(rw, r, p, "", err)
+				return
+			}
+			redirect(rw, r, "/n/"+pr.Network.ID+"/access-requests?done="+done)
+			return
+		}
+		// The form names the person, to return to their page; the service decides on
+		// the request's own person, so a wrong value only changes where we return.
 		person := r.PostForm.Get("person_id")
 		w.personAction(rw, r, pr, person, done, "", nil, func(f url.Values) error {
 			return w.people.DecideAccessRequest(r.Context(), pr.Actor, r.PathValue("id"), approve)

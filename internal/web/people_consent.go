@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -106,6 +107,26 @@ func (w *Web) consentSubmit(rw http.ResponseWriter, r *http.Request, pr *account
 		return
 	}
 	redirect(rw, r, personPath(pr, id)+"?done=consent-recorded")
+}
+
+// consentFormFile sends the scanned signed form of a consent to whoever may see
+// the person (the read is audited by the service before the bytes leave). It is
+// always a download: the browser neither guesses the type nor shows it inline,
+// and nothing keeps a copy.
+func (w *Web) consentFormFile(rw http.ResponseWriter, r *http.Request, pr *accounts.Principal) {
+	att, err := w.people.ConsentForm(r.Context(), pr.Actor, r.PathValue("id"), r.PathValue("cid"))
+	if err != nil {
+		w.fail(rw, r, w.newPage(r, "", pr), "", err)
+		return
+	}
+	h := rw.Header()
+	h.Set("Content-Type", att.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": people.FormFileName(att)}))
+	h.Set("Content-Length", strconv.Itoa(len(att.Data)))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	rw.WriteHeader(http.StatusOK)
+	rw.Write(att.Data)
 }
 
 // consentWithdraw records a withdrawal (beppu §16, fukuoka §18): sharing stops at

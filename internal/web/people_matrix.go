@@ -21,6 +21,7 @@ type matrixRow struct {
 }
 
 type matrixData struct {
+	Editable   bool
 	Categories []profile.Item
 	Rows       []matrixRow
 }
@@ -37,7 +38,9 @@ func (w *Web) renderMatrix(rw http.ResponseWriter, r *http.Request, pr *accounts
 		p = w.newPage(r, "", pr)
 	}
 	p.Title = "職種別の閲覧・記録の権限"
-	if !p.Can(string(policy.EditMatrix)) {
+	// Operators, the auditor and organization admins read the grid; only those
+	// who may edit it get the form (the policy decides both).
+	if !p.Can(string(policy.ViewMatrix)) {
 		w.fail(rw, r, p, "", domain.ErrForbidden)
 		return
 	}
@@ -47,7 +50,7 @@ func (w *Web) renderMatrix(rw http.ResponseWriter, r *http.Request, pr *accounts
 		return
 	}
 	prof := pr.Actor.Profile
-	d := &matrixData{Categories: prof.People.RecordCategories}
+	d := &matrixData{Categories: prof.People.RecordCategories, Editable: p.Can(string(policy.EditMatrix))}
 	for _, o := range prof.Occupations {
 		row := matrixRow{Occupation: o}
 		for _, c := range prof.People.RecordCategories {

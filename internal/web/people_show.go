@@ -19,17 +19,17 @@ func todayOf(pr *accounts.Principal) string { return profile.Today(pr.Actor.Now)
 // answers of the policy for the buttons, asked with the facts the service loaded
 // in the same transaction as the (audited) read.
 type personData struct {
-	View     *people.PersonView
-	Person   *domain.Person
-	Active   []*domain.Access // access in force or expired, not ended
-	Ended    []*domain.Access
-	Pending  []*domain.AccessRequest
-	Decided  []*domain.AccessRequest
-	Orgs     []*domain.Organization // active organizations for the datalist, when the actor may list them
-	orgNames map[string]string
-	ownOrg   *domain.Organization
-	actor    policy.Actor
-	today    string
+	View    *people.PersonView
+	Person  *domain.Person
+	Active  []*domain.Access // access in force or expired, not ended
+	Ended   []*domain.Access
+	Pending []*domain.AccessRequest
+	Decided []*domain.AccessRequest
+	Orgs    []people.OrgRef // the network's organizations in use, to choose one in a form
+	orgs    map[string]people.OrgRef
+	ownOrg  *domain.Organization
+	actor   policy.Actor
+	today   string
 }
 
 // Can asks the policy whether the actor may do act to this person.
@@ -52,8 +52,8 @@ func (d *personData) CanEnd(a *domain.Access) bool {
 	return d.Can(string(policy.RevokeAccess))
 }
 
-// OrgName names an organization when the actor may know its name; otherwise the
-// page shows its ID, which the organizations tell each other.
+// OrgName names an organization of the network (names of organizations are not
+// personal data; every member may know them).
 func (d *personData) OrgName(id string) string {
 	if id == "" {
 		return "（組織に属さない利用者）"
@@ -61,10 +61,61 @@ func (d *personData) OrgName(id string) string {
 	if d.ownOrg != nil && d.ownOrg.ID == id {
 		return d.ownOrg.Name + "（自組織）"
 	}
-	if n, ok := d.orgNames[id]; ok {
-		return n
+	if o, ok := d.orgs[id]; ok {
+		return o.Name
 	}
 	return "組織ID " + id
+}
+
+// OrgType names the organization's type (居宅介護支援事業所 …), "" when unknown.
+func (d *personData) OrgType(id string) string {
+	if o, ok := d.orgs[id]; ok {
+		return orgTypeName(d.actor.Profile, o.Type)
+	}
+	return ""
+}
+
+func orgTypeName(p *profile.Profile, key string) string {
+	if it := p.OrgType(key); it != nil {
+		return it.Name
+	}
+	return key
+}
+
+// orgGroup is the organizations of one type, an <optgroup> of a form's <select>.
+type orgGroup struct {
+	Name string
+	Orgs []people.OrgRef
+}
+
+// OrgChoices groups the organizations in use by type, in the profile's order of
+// types, for the select of the team, grant and care-plan forms; the actor's own
+// organization is left out (it holds access already).
+func (d *personData) OrgChoices() []orgGroup {
+	var out []orgGroup
+	at := map[string]int{}
+	for _, t := range d.actor.Profile.OrgTypes {
+		at[t.Key] = len(out)
+		out = append(out, orgGroup{Name: t.Name})
+	}
+	for _, o := range d.Orgs {
+		if d.ownOrg != nil && o.ID == d.ownOrg.ID {
+			continue
+		}
+		i, ok := at[o.Type]
+		if !ok {
+			i, at[o.Type] = len(out), len(out)
+			out = append(out, orgGroup{Name: orgTypeName(d.actor.Profile, o.Type)})
+		}
+		out[i].Orgs = append(out[i].Orgs, o)
+	}
+	var groups []orgGroup
+	for _, g := range out {
+		if len(g.Orgs) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	return groups
 }
 
 // Expired: claims access lapses after the profile's months without claims.
@@ -82,20 +133,16 @@ func (d *personData) CarePlanPerson() bool {
 // ReadWindowArticle is the article of the read window after eligibility ends.
 func (d *personData) ReadWindowArticle() string { return d.actor.Profile.People.ReadWindow.Article }
 
-// orgDirectory returns the organizations of the network when the actor may list
-// them (operators), for names and the datalist; otherwise nil: staff type the
-// organization ID the other organization gave them.
-func (w *Web) orgDirectory(ctx context.Context, p *page, pr *accounts.Principal) (all map[string]string, active []*domain.Organization, err error) {
-	if !p.Can(string(policy.ViewOrganizations)) {
-		return nil, nil, nil
-	}
-	orgs, err := w.acc.Organizations(ctx, pr.Actor, domain.OrgFilter{})
+// orgDirectory returns the organizations of the network by ID, for their names,
+// and those in use, to choose from.
+func (w *Web) orgDirectory(ctx context.Context, pr *accounts.Principal) (all map[string]people.OrgRef, active []people.OrgRef, err error) {
+	orgs, err := w.people.Organizations(ctx, pr.Actor)
 	if err != nil {
 		return nil, nil, err
 	}
-	all = map[string]string{}
+	all = map[string]people.OrgRef{}
 	for _, o := range orgs {
-		all[o.ID] = o.Name
+		all[o.ID] = o
 		if o.Status == domain.OrgActive {
 			active = append(active, o)
 		}
@@ -149,7 +196,7 @@ func (w *Web) loadPerson(ctx context.Context, p *page, pr *accounts.Principal, i
 			d.Decided = append(d.Decided, rq)
 		}
 	}
-	if d.orgNames, d.Orgs, err = w.orgDirectory(ctx, p, pr); err != nil {
+	if d.orgs, d.Orgs, err = w.orgDirectory(ctx, pr); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -70,6 +70,7 @@ func (w *Web) Routes(mux Mux) {
 	mux.HandleFunc("GET /n/{net}/people/{id}", w.auth(false, w.personShow))
 	mux.HandleFunc("GET /n/{net}/people/{id}/consent", w.auth(false, w.consentForm))
 	mux.HandleFunc("POST /n/{net}/people/{id}/consent", w.auth(false, w.consentSubmit))
+	mux.HandleFunc("GET /n/{net}/people/{id}/consents/{cid}/form", w.auth(false, w.consentFormFile))
 	mux.HandleFunc("POST /n/{net}/people/{id}/withdraw", w.auth(false, w.consentWithdraw))
 	mux.HandleFunc("POST /n/{net}/people/{id}/delete", w.auth(false, w.personDelete))
 	mux.HandleFunc("POST /n/{net}/people/{id}/eligibility", w.auth(false, w.eligibilitySet))

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"renraku/internal/domain"
 )
@@ -69,11 +70,13 @@ func (t *Tx) UpdateAccess(ctx context.Context, a *domain.Access) error {
 		WHERE network_id = $1 AND id = $2`, a.NetworkID, a.ID, a.ExpiresOn, nt(a.EndedAt), a.EndedBy, a.EndReason))
 }
 
-const accessRequestCols = `network_id, id, person_id, org_id, requested_by, reason, status, decided_by, decided_at, created_at`
+const accessRequestCols = `network_id, id, person_id, org_id, requested_by, reason, status, decided_by, decided_at, created_at,
+	insured_no, birth_date`
 
 func (t *Tx) CreateAccessRequest(ctx context.Context, r *domain.AccessRequest) error {
-	_, err := t.exec(ctx, `INSERT INTO access_requests (`+accessRequestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		r.NetworkID, r.ID, r.PersonID, r.OrgID, r.RequestedBy, r.Reason, r.Status, r.DecidedBy, nt(r.DecidedAt), r.CreatedAt.UTC())
+	_, err := t.exec(ctx, `INSERT INTO access_requests (`+accessRequestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		r.NetworkID, r.ID, r.PersonID, r.OrgID, r.RequestedBy, r.Reason, r.Status, r.DecidedBy, nt(r.DecidedAt), r.CreatedAt.UTC(),
+		r.InsuredNo, r.BirthDate)
 	return err
 }
 
@@ -81,7 +84,7 @@ func scanAccessRequest(sc interface{ Scan(...any) error }) (*domain.AccessReques
 	var r domain.AccessRequest
 	var decided sql.NullTime
 	if err := sc.Scan(&r.NetworkID, &r.ID, &r.PersonID, &r.OrgID, &r.RequestedBy, &r.Reason, &r.Status, &r.DecidedBy,
-		&decided, &r.CreatedAt); err != nil {
+		&decided, &r.CreatedAt, &r.InsuredNo, &r.BirthDate); err != nil {
 		return nil, normalize(err)
 	}
 	r.DecidedAt = ut(decided)
@@ -95,9 +98,31 @@ func (t *Tx) FindAccessRequest(ctx context.Context, net, id string) (*domain.Acc
 
 // FindAccessRequests lists requests oldest first, the order they are to be decided in.
 func (t *Tx) FindAccessRequests(ctx context.Context, net, personID, status string) ([]*domain.AccessRequest, error) {
-	rows, err := t.query(ctx, `SELECT `+accessRequestCols+` FROM access_requests WHERE network_id = $1
+	return t.accessRequests(ctx, `SELECT `+accessRequestCols+` FROM access_requests WHERE network_id = $1
 		AND (CAST($2 AS TEXT) = '' OR person_id = $2) AND (CAST($3 AS TEXT) = '' OR status = $3) ORDER BY created_at, id`,
 		net, personID, status)
+}
+
+// FindOpenAccessRequests lists, oldest first, the requests still pending and those
+// decided at or after decidedSince. With viaOrg set, only those about people to
+// whom that organization holds access in force on today: the care-plan office or
+// a permitted organization, who answer requests (the policy decides each one).
+func (t *Tx) FindOpenAccessRequests(ctx context.Context, net, viaOrg, today string, decidedSince time.Time) ([]*domain.AccessRequest, error) {
+	return t.accessRequests(ctx, `SELECT `+accessRequestCols+` FROM access_requests r WHERE r.network_id = $1
+		AND (r.status = 'pending' OR r.decided_at >= $2)
+		AND (CAST($3 AS TEXT) = '' OR EXISTS (SELECT 1 FROM access a WHERE a.network_id = r.network_id
+			AND a.person_id = r.person_id AND a.org_id = $3 AND a.ended_at IS NULL AND (a.expires_on = '' OR a.expires_on >= $4)))
+		ORDER BY r.created_at, r.id`, net, decidedSince.UTC(), viaOrg, today)
+}
+
+// FindOrgAccessRequests lists the requests an organization made, newest first.
+func (t *Tx) FindOrgAccessRequests(ctx context.Context, net, orgID string) ([]*domain.AccessRequest, error) {
+	return t.accessRequests(ctx, `SELECT `+accessRequestCols+` FROM access_requests WHERE network_id = $1 AND org_id = $2
+		ORDER BY created_at DESC, id DESC`, net, orgID)
+}
+
+func (t *Tx) accessRequests(ctx context.Context, query string, args ...any) ([]*domain.AccessRequest, error) {
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -65,3 +65,11 @@ func (t *Tx) UpdateConsent(ctx context.Context, c *domain.Consent) error {
 	return mustAffect(t.exec(ctx, `UPDATE consents SET withdrawn_at = $3, withdrawn_by = $4, withdraw_note = $5
 		WHERE network_id = $1 AND id = $2`, c.NetworkID, c.ID, nt(c.WithdrawnAt), c.WithdrawnBy, c.WithdrawNote))
 }
+
+// PurgeConsents is the one rewrite of a consent: a purge (sendai §12-3) deletes the
+// personal data it names.
+func (t *Tx) PurgeConsents(ctx context.Context, net, personID string) error {
+	_, err := t.exec(ctx, `UPDATE consents SET signer_name = '', relationship = '', attachment_id = '', withdraw_note = ''
+		WHERE network_id = $1 AND person_id = $2`, net, personID)
+	return err
+}
