@@ -156,6 +156,9 @@ func decidePerson(a Actor, act Action, res Resource) (Decision, bool) {
 		// writes. Every operator role reads it; the auditor (fukuoka §35) audits the
 		// operation; an organization admin admits its users and their occupations
 		// (beppu §13-2, fukuoka §11-2), so it reads what they will see. Staff do not.
+		if !p.People.Matrix {
+			return deny("this network has no occupation matrix"), true
+		}
 		switch {
 		case a.Role == domain.RoleOperator:
 			return allow("operators read the matrix"), true
@@ -181,6 +184,9 @@ func decidePerson(a Actor, act Action, res Resource) (Decision, bool) {
 			return allow("an organization asks the care-plan office (beppu §17-3)"), true
 		}
 		return deny("only organizations request access"), true
+	}
+	if d, ok := decideTimeline(a, act, res); ok {
+		return d, true
 	}
 	if f == nil {
 		return Decision{}, false

@@ -739,7 +739,10 @@ func (n peopleNet) expect(a personActor, act Action, f *PersonFacts) (bool, stri
 
 	case ViewMatrix:
 		// Not in the seeds: who reads the grid follows issue 3 (the matrix is no
-		// public page); every profile has one, set or not.
+		// public page); only networks with a matrix (beppu, fukuoka) have one to read.
+		if n.matrix == nil {
+			return false, "katori, joso, sendai: no occupation matrix in this network"
+		}
 		switch {
 		case operator:
 			return true, "beppu §7-3 (4), §10-1, fukuoka §7-3 (4), §9-1: the operators set the matrix and answer for the service"

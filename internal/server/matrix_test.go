@@ -781,6 +781,7 @@ func rowsFor() []mxRow {
 	// beppu §10-1, fukuoka §9-1.
 	add("matrix", "beppu", "", "ops adminA adminB")
 	add("matrix", "fukuoka", "", "ops auditor adminA adminB")
+	add("matrix", "katori", "", "") // no occupation matrix in katori
 	add("matrix.edit", "beppu", "", bJ+" "+bM)
 	add("matrix.edit", "fukuoka", "", fJ+" "+fM)
 	add("matrix.edit", "katori", "", "")
