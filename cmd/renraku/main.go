@@ -29,6 +29,7 @@ import (
 	"renraku/internal/clock"
 	"renraku/internal/demo"
 	"renraku/internal/domain"
+	"renraku/internal/notify"
 	"renraku/internal/people"
 	"renraku/internal/profile"
 	"renraku/internal/secret"
@@ -59,6 +60,8 @@ commands:
   version          print the version
 
 Every flag can also be set by environment: --db is RENRAKU_DB, --addr is RENRAKU_ADDR, ...
+Notification e-mail (serve): --smtp-addr, --smtp-from, --smtp-user, --public-url;
+the SMTP password only as RENRAKU_SMTP_PASSWORD.
 `
 
 // run is main without the process: tests call it.
@@ -339,7 +342,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	var s serveFlags
 	fs := newFlags("serve", getenv, stderr, &c, "")
 	addServeFlags(fs, getenv, &s, ":8080")
+	mail := addMailFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	mailCfg, err := mail.config()
+	if err != nil {
 		return err
 	}
 	keys, db, err := c.keysAndDB(ctx)
@@ -349,7 +357,37 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer db.Close()
 	logger := c.logger(stderr)
 	slog.SetDefault(logger)
-	return serveHTTP(ctx, db, keys, logger, s, server.Config{Logger: logger, TrustProxy: s.trustProxy}, stdout)
+	return serveHTTP(ctx, db, keys, logger, s, server.Config{Logger: logger, TrustProxy: s.trustProxy, Mail: mailCfg}, stdout)
+}
+
+// mailFlags configure the SMTP relay of notification e-mail.
+type mailFlags struct {
+	addr, from, user, publicURL string
+	password                    string // from the environment only: a flag would show in the process list
+}
+
+func addMailFlags(fs *flag.FlagSet, getenv func(string) string) *mailFlags {
+	m := &mailFlags{password: getenv("RENRAKU_SMTP_PASSWORD")}
+	fs.StringVar(&m.addr, "smtp-addr", env(getenv, "RENRAKU_SMTP_ADDR", ""), "SMTP relay host:port for notification e-mail; empty: no e-mail (RENRAKU_SMTP_ADDR)")
+	fs.StringVar(&m.from, "smtp-from", env(getenv, "RENRAKU_SMTP_FROM", ""), "sender address of notification e-mail (RENRAKU_SMTP_FROM)")
+	fs.StringVar(&m.user, "smtp-user", env(getenv, "RENRAKU_SMTP_USER", ""), "SMTP AUTH user, used only over TLS; the password is RENRAKU_SMTP_PASSWORD (RENRAKU_SMTP_USER)")
+	fs.StringVar(&m.publicURL, "public-url", env(getenv, "RENRAKU_PUBLIC_URL", ""), "the installation's public URL, which notification e-mail links to, e.g. https://renraku.example.jp (RENRAKU_PUBLIC_URL)")
+	return m
+}
+
+// config is the relay, nil when none is configured.
+func (m *mailFlags) config() (*notify.MailConfig, error) {
+	if m.addr == "" {
+		if m.from != "" || m.user != "" {
+			return nil, errors.New("--smtp-from and --smtp-user need --smtp-addr (RENRAKU_SMTP_ADDR)")
+		}
+		return nil, nil
+	}
+	cfg := &notify.MailConfig{Addr: m.addr, From: m.from, User: m.user, Password: m.password, BaseURL: m.publicURL}
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 func serveHTTP(ctx context.Context, db *sqlstore.DB, keys *secret.Keyring, logger *slog.Logger, s serveFlags, cfg server.Config, stdout io.Writer) error {
@@ -362,6 +400,13 @@ func serveHTTP(ctx context.Context, db *sqlstore.DB, keys *secret.Keyring, logge
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go sealer.Run(sctx, 2*time.Second)
+	if cfg.Mail != nil {
+		// Notification e-mail goes out from the outbox, after the requests that
+		// owed it have committed; one process at a time sends.
+		sender := notify.NewSender(db, *cfg.Mail, notify.NewSMTP(*cfg.Mail), clk,
+			fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])), logger)
+		go sender.Run(sctx, 30*time.Second)
+	}
 
 	ppl := people.New(db, audit.New(keys, clk), clk)
 	srv := &http.Server{Addr: s.addr, Handler: server.New(db, acc, ppl, cfg), ReadHeaderTimeout: 10 * time.Second,

@@ -25,6 +25,7 @@ type API struct {
 	acc    *accounts.Service
 	people *people.Service
 	logger *slog.Logger
+	mail   bool // an SMTP relay is configured: users may choose e-mail notifications (notifications.go)
 	// patterns holds every route's pattern, to tell a wrong method (405) from an
 	// unknown path (404).
 	patterns *http.ServeMux

@@ -167,7 +167,8 @@ func TestMalformedInput(t *testing.T) {
 		}
 		// Every POST route of the table is covered by one of the two tables above.
 		for _, rt := range apiRoutes() {
-			if rt.Method == "POST" && !covered[rt.Method+" "+rt.Path] && !coveredElsewhere(rt.Method, rt.Path) {
+			if rt.Method == "POST" && !covered[rt.Method+" "+rt.Path] && !coveredElsewhere(rt.Method, rt.Path) && !coveredByOwnTest(rt.Path) && !boardMalformedRoute(rt.Path) &&
+				!timelineMalformedRoute(rt.Path) {
 				t.Errorf("%s %s is not in the malformed-input tables", rt.Method, rt.Path)
 			}
 		}

@@ -100,6 +100,40 @@ var routes = []route{
 	{"GET", "/api/v1/matrix", bearer, nil, (*API).getMatrix},
 	{"PUT", "/api/v1/matrix", bearer, matrixRequest{}, (*API).setMatrix},
 
+	// Messages between staff users (fukuoka §14 (3)).
+	{"GET", "/api/v1/conversations", bearer, nil, (*API).listConversations},
+	{"POST", "/api/v1/conversations", bearer, conversationRequest{}, (*API).startConversation},
+	{"GET", "/api/v1/conversations/{id}", bearer, nil, (*API).getConversation},
+	{"GET", "/api/v1/conversations/{id}/messages", bearer, nil, (*API).listMessages},
+	{"POST", "/api/v1/conversations/{id}/messages", bearer, messageRequest{}, (*API).postMessage},
+	{"POST", "/api/v1/conversations/{id}/participants", bearer, participantsRequest{}, (*API).addParticipants},
+	{"POST", "/api/v1/conversations/{id}/leave", bearer, nil, (*API).leaveConversation},
+	{"GET", "/api/v1/message-recipients", bearer, nil, (*API).messageRecipients},
+
+	// The bulletin board (beppu §8 (2), fukuoka §14 (2)) and one's notifications.
+	{"GET", "/api/v1/board", bearer, nil, (*API).listBoard},
+	{"POST", "/api/v1/board", bearer, boardRequest{}, (*API).createBoardPost},
+	{"GET", "/api/v1/board/{id}", bearer, nil, (*API).getBoardPost},
+	{"PUT", "/api/v1/board/{id}", bearer, boardEditRequest{}, (*API).updateBoardPost},
+	{"POST", "/api/v1/board/{id}/withdraw", bearer, reasonRequest{}, (*API).withdrawBoardPost},
+	{"GET", "/api/v1/board/{id}/reads", bearer, nil, (*API).boardReads},
+	{"GET", "/api/v1/notifications", bearer, nil, (*API).listNotifications},
+	{"POST", "/api/v1/notifications/read", bearer, markReadRequest{}, (*API).markNotificationsRead},
+	{"GET", "/api/v1/me/notification-settings", bearer, nil, (*API).getNotificationSettings},
+	{"PUT", "/api/v1/me/notification-settings", bearer, notificationSettingsRequest{}, (*API).setNotificationSettings},
+
+	// The shared timeline (連絡帳, SPEC §5).
+	{"GET", "/api/v1/people/{id}/entries", bearer, nil, (*API).listEntries},
+	{"POST", "/api/v1/people/{id}/entries", bearer, entryRequest{}, (*API).createEntry},
+	{"GET", "/api/v1/entries/{id}", bearer, nil, (*API).getEntry},
+	{"PUT", "/api/v1/entries/{id}", bearer, entryEditRequest{}, (*API).editEntry},
+	{"DELETE", "/api/v1/entries/{id}", bearer, nil, (*API).deleteEntry},
+	{"GET", "/api/v1/entries/{id}/versions", bearer, nil, (*API).entryVersions},
+	{"GET", "/api/v1/entries/{id}/read", bearer, nil, (*API).entryReaders},
+	{"POST", "/api/v1/entries/{id}/read", bearer, nil, (*API).markEntryRead},
+	{"POST", "/api/v1/entries/{id}/done", bearer, nil, (*API).markEntryDone},
+	{"GET", "/api/v1/inbox", bearer, nil, (*API).listInbox},
+
 	// The audit viewer (beppu §10-3, fukuoka §9-3).
 	{"GET", "/api/v1/audit", bearer, nil, (*API).listAuditEvents},
 

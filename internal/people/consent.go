@@ -329,6 +329,14 @@ func (s *Service) RequestDeletion(ctx context.Context, a policy.Actor, personID,
 		case "stop_support":
 			p.Status = domain.PersonStopped
 		case "purge":
+			// sendai §12-3: the timeline is shared content too (entries, their
+			// versions, read marks and files), purged first so that a file it
+			// shares with a consent is no longer linked; the count is audited.
+			entries, err := tx.PurgePersonEntries(ctx, a.NetworkID, p.ID)
+			if err != nil {
+				return err
+			}
+			detail["entries_deleted"] = entries
 			cs, err := tx.FindConsents(ctx, a.NetworkID, p.ID)
 			if err != nil {
 				return err

@@ -56,10 +56,12 @@ const (
 
 // Resource is what the action is done to.
 type Resource struct {
-	Person   *PersonFacts // for person actions
-	OrgID    string       // the organization that owns the target
-	UserID   string       // the target user
-	UserRole domain.Role  // the target user's role
+	Person   *PersonFacts   // for person actions
+	OrgID    string         // the organization that owns the target
+	UserID   string         // the target user
+	UserRole domain.Role    // the target user's role
+	Timeline *TimelineFacts // for timeline actions (timeline.go)
+	Board    *BoardFacts    // for bulletin-board actions (board.go)
 }
 
 // Decision is an answer with its reason (the reason is audited, not shown).
@@ -277,6 +279,12 @@ func Decide(a Actor, act Action, res Resource) Decision {
 		return deny("not a network-level account role")
 	case ViewAudit:
 		return power(profile.PowerViewAudit)
+	}
+	if d, ok := decideMessages(a, act, res); ok {
+		return d
+	}
+	if d, ok := decideBoard(a, act, res); ok {
+		return d
 	}
 	return deny("unknown action " + string(act))
 }

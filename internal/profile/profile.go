@@ -34,11 +34,14 @@ const (
 	PowerViewAudit          Power = "audit.view"           // the audit viewer
 	PowerManageOperators    Power = "operators.manage"     // issue operator accounts
 	PowerManagePeople       Power = "people.manage"        // claims import, disasters, the occupation matrix, care-plan reassignment, deletions
+	PowerBoardPost          Power = "board.post"           // post, edit and withdraw notices on the bulletin board (beppu §8 (2), fukuoka §14 (2))
+	PowerBoardMaintenance   Power = "board.maintenance"    // announce planned maintenance on the board (beppu §9-3, fukuoka §15-3)
 )
 
 // AllPowers lists every power, for validation and for the vendor role.
 var AllPowers = []Power{PowerReviewApplications, PowerManageOrgs, PowerSuspend, PowerIssueMunicipal,
-	PowerIssueStaff, PowerManageUsers, PowerViewAudit, PowerManageOperators, PowerManagePeople}
+	PowerIssueStaff, PowerManageUsers, PowerViewAudit, PowerManageOperators, PowerManagePeople,
+	PowerBoardPost, PowerBoardMaintenance}
 
 // OperatorRole is one of the operator's roles, e.g. beppu's 事業責任者.
 type OperatorRole struct {
@@ -239,6 +242,14 @@ type Profile struct {
 	// 市民利用者 accounts, applied for to and issued by the operator
 	// (fukuoka §2 (6), §10-5..7, §11-3, §12-4).
 	HasCitizenUsers bool `json:"has_citizen_users"`
+	// Messages: staff users exchange messages with each other (fukuoka §14 (3)
+	// 業務利用者同士の情報交換機能). beppu §8 lists its functions without it; katori,
+	// joso and sendai name no such function.
+	Messages        bool   `json:"messages"`
+	MessagesArticle string `json:"messages_article,omitempty"`
+
+	// Board is the electronic bulletin board (beppu §8 (2), fukuoka §14 (2)); see board.go.
+	Board BoardPolicy `json:"board"`
 
 	OrgTypes    []Item `json:"org_types"`
 	Occupations []Item `json:"occupations"`

@@ -420,7 +420,7 @@ func TestValidateRejects(t *testing.T) {
 		})
 	}
 	// The shared profile is untouched by the copies above.
-	if p := MustGet("fukuoka"); len(p.OperatorRoles[2].Powers) != 3 || p.validate() != nil {
+	if p := MustGet("fukuoka"); len(p.OperatorRoles[2].Powers) != 4 || p.validate() != nil {
 		t.Errorf("loaded fukuoka profile was changed: %+v", p.OperatorRoles[2])
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"renraku/internal/accounts"
 	"renraku/internal/api"
 	"renraku/internal/domain"
+	"renraku/internal/notify"
 	"renraku/internal/people"
 	"renraku/internal/store"
 	"renraku/internal/web"
@@ -36,6 +37,9 @@ type Config struct {
 	// Demo shows the demo banner and the demo login page; never set by `serve`.
 	Demo       bool
 	DemoLogins func(ctx context.Context) []web.DemoLogin
+	// Mail is the SMTP relay for notification e-mail (nil: none; users cannot
+	// choose e-mail). `renraku serve` also runs the notify.Sender over it.
+	Mail *notify.MailConfig
 }
 
 // New returns the root handler.
@@ -87,8 +91,8 @@ func registerRoutes(mux Mux, st store.Store, acc *accounts.Service, ppl *people.
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	api.New(acc, ppl, cfg.Logger).Routes(mux)
-	web.New(acc, ppl, web.Options{Logger: cfg.Logger, Demo: cfg.Demo, DemoLogins: cfg.DemoLogins}).Routes(mux)
+	api.New(acc, ppl, cfg.Logger).WithMail(cfg.Mail != nil).Routes(mux)
+	web.New(acc, ppl, web.Options{Logger: cfg.Logger, Demo: cfg.Demo, DemoLogins: cfg.DemoLogins, MailEnabled: cfg.Mail != nil}).Routes(mux)
 
 }
 

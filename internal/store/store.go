@@ -43,6 +43,10 @@ type Tx interface {
 	ConsentStore
 	AccessStore
 	OperationsStore
+	BoardStore // and NotifyStore: board.go
+	MessageStore
+	PKIStore
+	TimelineStore
 }
 
 type NetworkStore interface {
@@ -138,8 +142,8 @@ type PersonStore interface {
 	CreateAttachment(ctx context.Context, a *domain.Attachment) error // idempotent: same content, same id
 	FindAttachment(ctx context.Context, net, id string) (*domain.Attachment, error)
 	DeleteAttachment(ctx context.Context, net, id string) error
-	// AttachmentInUse reports whether a consent of a person other than exceptPerson
-	// refers to the attachment (content-addressed files may be shared).
+	// AttachmentInUse reports whether a consent or a timeline entry of a person
+	// other than exceptPerson refers to the attachment (content-addressed files may be shared).
 	AttachmentInUse(ctx context.Context, net, id, exceptPerson string) (bool, error)
 }
 

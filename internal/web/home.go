@@ -6,6 +6,7 @@ import (
 	"renraku/internal/accounts"
 	"renraku/internal/domain"
 	"renraku/internal/policy"
+	"renraku/internal/timeline"
 )
 
 // home shows what the signed-in user can do: the operator's queues, the admin's
@@ -43,6 +44,15 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, pr *accounts.Princip
 			}
 		}
 		data["ActiveStaff"] = active
+	}
+	if accounts.Can(pr.Actor, policy.ReadInbox, policy.Resource{}) {
+		// あなた宛ての未読: the newest few entries addressed to the user (an audited read).
+		items, total, err := w.tl().Inbox(ctx, pr.Actor, timeline.InboxFilter{UnreadOnly: true, Limit: 5})
+		if err != nil {
+			w.fail(rw, r, p, "", err)
+			return
+		}
+		data["Inbox"], data["InboxUnread"] = items, total
 	}
 	p.Data = data
 	w.render(rw, r, http.StatusOK, "home.html", p)

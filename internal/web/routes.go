@@ -34,6 +34,19 @@ func (w *Web) Routes(mux Mux) {
 
 	mux.HandleFunc("GET /n/{net}/home", w.auth(false, w.home))
 
+	// The bulletin board (beppu §8 (2), fukuoka §14 (2)) and notifications (board.go, notifications.go).
+	mux.HandleFunc("GET /n/{net}/board", w.auth(false, w.boardList))
+	mux.HandleFunc("GET /n/{net}/board/new", w.auth(false, w.boardNew))
+	mux.HandleFunc("POST /n/{net}/board", w.auth(false, w.boardCreate))
+	mux.HandleFunc("GET /n/{net}/board/{id}", w.auth(false, w.boardShow))
+	mux.HandleFunc("GET /n/{net}/board/{id}/edit", w.auth(false, w.boardEditForm))
+	mux.HandleFunc("POST /n/{net}/board/{id}/edit", w.auth(false, w.boardEdit))
+	mux.HandleFunc("POST /n/{net}/board/{id}/withdraw", w.auth(false, w.boardWithdraw))
+	mux.HandleFunc("GET /n/{net}/notifications", w.auth(false, w.notifications))
+	mux.HandleFunc("GET /n/{net}/notifications/{id}", w.auth(false, w.notificationOpen))
+	mux.HandleFunc("POST /n/{net}/notifications/read", w.auth(false, w.notificationsRead))
+	mux.HandleFunc("POST /n/{net}/account/notifications", w.auth(false, w.notifyEmail))
+
 	// The operator's review queue and organizations.
 	mux.HandleFunc("GET /n/{net}/applications", w.auth(false, w.applications))
 	mux.HandleFunc("GET /n/{net}/applications/{id}", w.auth(false, w.application))
@@ -80,6 +93,15 @@ func (w *Web) Routes(mux Mux) {
 	mux.HandleFunc("POST /n/{net}/people/{id}/access/{aid}/end", w.auth(false, w.accessEnd))
 	mux.HandleFunc("POST /n/{net}/people/{id}/careplan", w.auth(false, w.carePlanAssign))
 	mux.HandleFunc("GET /n/{net}/people/{id}/log", w.auth(false, w.personLog))
+	// The shared timeline (連絡帳, SPEC §5) and the entries addressed to the user (timeline.go).
+	mux.HandleFunc("GET /n/{net}/people/{id}/timeline", w.auth(false, w.timelineShow))
+	mux.HandleFunc("POST /n/{net}/people/{id}/timeline", w.auth(false, w.entryCreate))
+	mux.HandleFunc("GET /n/{net}/entries/{id}", w.auth(false, w.entryShow))
+	mux.HandleFunc("POST /n/{net}/entries/{id}/replies", w.auth(false, w.entryReply))
+	mux.HandleFunc("POST /n/{net}/entries/{id}/edit", w.auth(false, w.entryEdit))
+	mux.HandleFunc("POST /n/{net}/entries/{id}/delete", w.auth(false, w.entryDelete))
+	mux.HandleFunc("POST /n/{net}/entries/{id}/done", w.auth(false, w.entryDone))
+	mux.HandleFunc("GET /n/{net}/inbox", w.auth(false, w.inbox))
 	mux.HandleFunc("GET /n/{net}/access-requests", w.auth(false, w.accessRequests))
 	mux.HandleFunc("POST /n/{net}/access-requests", w.auth(false, w.accessRequestSubmit))
 	mux.HandleFunc("POST /n/{net}/access-requests/{id}/grant", w.auth(false, w.accessRequestDecide(true)))
@@ -92,4 +114,13 @@ func (w *Web) Routes(mux Mux) {
 	mux.HandleFunc("POST /n/{net}/disasters/end", w.auth(false, w.disasterEnd))
 	mux.HandleFunc("GET /n/{net}/matrix", w.auth(false, w.matrix))
 	mux.HandleFunc("POST /n/{net}/matrix", w.auth(false, w.matrixSave))
+
+	// Messages between staff users (fukuoka §14 (3)).
+	mux.HandleFunc("GET /n/{net}/messages", w.auth(false, w.conversations))
+	mux.HandleFunc("GET /n/{net}/messages/new", w.auth(false, w.conversationNew))
+	mux.HandleFunc("POST /n/{net}/messages/new", w.auth(false, w.conversationCreate))
+	mux.HandleFunc("GET /n/{net}/messages/{id}", w.auth(false, w.conversationShow))
+	mux.HandleFunc("POST /n/{net}/messages/{id}", w.auth(false, w.messagePost))
+	mux.HandleFunc("POST /n/{net}/messages/{id}/participants", w.auth(false, w.conversationAdd))
+	mux.HandleFunc("POST /n/{net}/messages/{id}/leave", w.auth(false, w.conversationLeave))
 }

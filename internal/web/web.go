@@ -43,6 +43,9 @@ type Options struct {
 	Logger     *slog.Logger
 	Demo       bool
 	DemoLogins func(ctx context.Context) []DemoLogin
+	// MailEnabled: an SMTP relay is configured, so users may choose e-mail
+	// notifications (notifications.go).
+	MailEnabled bool
 }
 
 // Web serves the UI.
@@ -152,6 +155,7 @@ type page struct {
 	Form      url.Values
 	Data      any
 	can       func(policy.Action, policy.Resource) bool
+	hdr       *header // the signed-in user's unread count and maintenance notices (notifications.go)
 }
 
 // Can asks the policy whether the signed-in user may do act (to orgID's things).
@@ -188,6 +192,7 @@ func (w *Web) newPage(r *http.Request, title string, pr *accounts.Principal) *pa
 		p.Network, p.Profile = pr.Network, pr.Actor.Profile
 		actor := pr.Actor
 		p.can = func(act policy.Action, res policy.Resource) bool { return accounts.Can(actor, act, res) }
+		p.hdr = w.header(r, pr)
 	}
 	return p
 }

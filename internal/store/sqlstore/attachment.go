@@ -39,8 +39,11 @@ func (t *Tx) DeleteAttachment(ctx context.Context, net, id string) error {
 }
 
 func (t *Tx) AttachmentInUse(ctx context.Context, net, id, exceptPerson string) (bool, error) {
+	// A timeline entry of another person may carry the same file (entry_attachments).
 	var n int
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM consents WHERE network_id = $1 AND attachment_id = $2 AND person_id <> $3`,
+	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM consents WHERE network_id = $1 AND attachment_id = $2 AND person_id <> $3)
+		+ (SELECT COUNT(*) FROM entry_attachments ea JOIN timeline_entries e ON e.network_id = ea.network_id AND e.id = ea.entry_id
+		   WHERE ea.network_id = $1 AND ea.attachment_id = $2 AND e.person_id <> $3)`,
 		net, id, exceptPerson).Scan(&n)
 	return n > 0, err
 }
