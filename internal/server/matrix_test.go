@@ -71,9 +71,9 @@ type mxOp struct {
 	// allowedToo are statuses that also mean the route let the actor in (the
 	// service answered about the state, not about the actor).
 	allowedToo []int
-	prep           func(c *mxCase)
-	web            func(c *mxCase) mxRequest // the form (path and method are filled in)
-	api            func(c *mxCase) mxRequest
+	prep       func(c *mxCase)
+	web        func(c *mxCase) mxRequest // the form (path and method are filled in)
+	api        func(c *mxCase) mxRequest
 }
 
 // mxRow says who is allowed an operation in a network for a relationship.
@@ -259,8 +259,8 @@ var mxOps = map[string]mxOp{
 	// with a conflict (a reissue by the admin starts over).
 	"totp": {routes: []string{"POST /n/{net}/setup/totp", "POST /api/v1/me/totp/confirm"}, fresh: true, restore: true,
 		allowedToo: []int{http.StatusConflict}, prep: prepTOTP,
-		web:  func(c *mxCase) mxRequest { return mxRequest{form: url.Values{"otp": {c.v["otp"]}}} },
-		api:  func(c *mxCase) mxRequest { return mxRequest{body: map[string]string{"otp": c.v["otp"]}} }},
+		web: func(c *mxCase) mxRequest { return mxRequest{form: url.Values{"otp": {c.v["otp"]}}} },
+		api: func(c *mxCase) mxRequest { return mxRequest{body: map[string]string{"otp": c.v["otp"]}} }},
 	"totp.begin": {routes: []string{"POST /api/v1/me/totp"}, fresh: true, restore: true, allowedToo: []int{http.StatusConflict}, api: none},
 
 	// The operator's review of applications (katori §7, joso §8, sendai §6, beppu §11, fukuoka §11).
