@@ -304,8 +304,23 @@ func seedNetwork(ctx context.Context, acc *accounts.Service, ppl *people.Service
 	if _, err := apply(n.pending); err != nil {
 		return nil, err
 	}
-	if err := seedPeople(ctx, ppl, n.id, op, staffActors, orgIDs); err != nil {
+	persons, err := seedPeople(ctx, ppl, n.id, op, staffActors, orgIDs)
+	if err != nil {
 		return nil, fmt.Errorf("people: %w", err)
+	}
+	if err := seedTimeline(ctx, ppl, n.id, staffActors, orgIDs, persons); err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	}
+	ops := make([]policy.Actor, len(operatorIDs))
+	for i, id := range operatorIDs {
+		ops[i] = op
+		ops[i].UserID, ops[i].LoginID, ops[i].OperatorRole = id, n.operators[i].login, p.OperatorRoles[i].Key
+	}
+	if err := seedBoard(ctx, ppl, p, ops); err != nil {
+		return nil, err
+	}
+	if err := seedMessages(ctx, ppl, p, staffActors, persons); err != nil {
+		return nil, err
 	}
 	return logins, nil
 }
@@ -361,24 +376,27 @@ var demoPeople = map[string][]demoPerson{
 }
 
 // seedPeople registers the demo people the way a care manager would: register,
-// record consent, then bring in the other organizations serving the person.
-func seedPeople(ctx context.Context, ppl *people.Service, net string, op policy.Actor, staff map[string]policy.Actor, orgs map[string]string) error {
+// record consent, then bring in the other organizations serving the person. It
+// returns their IDs by family name.
+func seedPeople(ctx context.Context, ppl *people.Service, net string, op policy.Actor, staff map[string]policy.Actor, orgs map[string]string) (map[string]string, error) {
+	ids := map[string]string{}
 	for _, dp := range demoPeople[net] {
 		a, ok := staff[dp.by]
 		if !ok {
-			return fmt.Errorf("no demo staff %s", dp.by)
+			return nil, fmt.Errorf("no demo staff %s", dp.by)
 		}
 		person, err := ppl.Register(ctx, a, dp.in, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		ids[dp.in.FamilyName] = person.ID
 		// beppu §15-1, fukuoka §17-1: the city takes consent; elsewhere the staff do.
 		consenter := a
 		if a.Profile.People.ConsentBy == "operator" {
 			consenter = op
 		}
 		if _, err := ppl.RecordConsent(ctx, consenter, person.ID, dp.consent); err != nil {
-			return err
+			return nil, err
 		}
 		for _, key := range dp.shareWith {
 			share := ppl.GrantAccess
@@ -386,15 +404,15 @@ func seedPeople(ctx context.Context, ppl *people.Service, net string, op policy.
 				share = ppl.AddToTeam
 			}
 			if err := share(ctx, a, person.ID, orgs[key]); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if dp.lostReason != "" {
 			lost := a.Now.AddDate(0, 0, -30).In(profile.Tokyo()).Format("2006-01-02")
 			if err := ppl.SetEligibility(ctx, a, person.ID, false, dp.lostReason, lost); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return ids, nil
 }

@@ -11,9 +11,11 @@ import (
 	"renraku/internal/clock"
 	"renraku/internal/domain"
 	"renraku/internal/people"
+	"renraku/internal/policy"
 	"renraku/internal/secret"
 	"renraku/internal/store/sqlstore"
 	"renraku/internal/testdb"
+	"renraku/internal/timeline"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -91,6 +93,103 @@ func TestSeedAtNight(t *testing.T) {
 				OTP: l.Code(clk.Now()), Kind: "api"}); err != nil {
 				t.Errorf("demo login %s/%s: %v", l.Network, l.LoginID, err)
 			}
+		}
+	})
+}
+
+// TestSeedTimelines: the demo opens on timelines a week in use — threads with
+// replies, read marks the author sees, an entry still waiting for action in the
+// care manager's inbox — written through the services, so every network's
+// policy accepted them (fukuoka §15: all inside service hours).
+func TestSeedTimelines(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		master := make([]byte, 32)
+		rand.Read(master)
+		keys, _ := secret.New(master)
+		seeded := SeedTime(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+		clk := clock.NewFake(seeded)
+		log := audit.New(keys, clk)
+		acc := accounts.New(db, log, keys, clk, accounts.Options{Argon2: accounts.TestArgon2})
+		ppl := people.New(db, log, clk)
+		ctx := context.Background()
+		logins, err := Seed(ctx, acc, ppl, keys)
+		if err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+		clk.Advance(2 * time.Hour)
+		actor := func(net, login string) policy.Actor {
+			for _, l := range logins {
+				if l.Network == net && l.LoginID == login {
+					clk.Advance(time.Minute) // a TOTP code is used once
+					res, err := acc.Login(ctx, accounts.LoginInput{Network: net, LoginID: login, Password: l.Password, OTP: l.Code(clk.Now()), Kind: "api"})
+					if err != nil {
+						t.Fatalf("login %s: %v", login, err)
+					}
+					pr, err := acc.Authenticate(ctx, net, res.Token)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return pr.Actor
+				}
+			}
+			t.Fatalf("no demo login %s/%s", net, login)
+			return policy.Actor{}
+		}
+		tl := timeline.New(ppl)
+		for net, entries := range demoEntries {
+			byPerson := map[string]int{}
+			for _, e := range entries {
+				if e.person != "" {
+					byPerson[e.person]++
+				}
+			}
+			a := actor(net, entries[0].by)
+			list, _, err := ppl.List(ctx, a, domain.PeopleFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range list {
+				page, err := tl.Timeline(ctx, a, p.ID, timeline.Filter{}, false)
+				if err != nil {
+					t.Fatalf("%s %s: %v", net, p.FamilyName, err)
+				}
+				if page.Total != byPerson[p.FamilyName] {
+					t.Errorf("%s %s: %d threads, want %d", net, p.FamilyName, page.Total, byPerson[p.FamilyName])
+				}
+			}
+		}
+		// fukuoka: the doctor's instruction was read by the nurse and the care
+		// manager, and the doctor (its author) sees both read marks; the
+		// therapist's request waits, unread, for the care manager.
+		dr := actor("fukuoka", "momochi-dr")
+		people, _, _ := ppl.List(ctx, dr, domain.PeopleFilter{})
+		var page *timeline.Page
+		for _, p := range people {
+			if p.FamilyName == "百道" {
+				if page, err = tl.Timeline(ctx, dr, p.ID, timeline.Filter{}, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if page == nil || len(page.Threads) != 4 {
+			t.Fatalf("百道's timeline for the doctor: %+v", page)
+		}
+		first := page.Threads[len(page.Threads)-1].Root
+		if first.Entry.AuthorID != dr.UserID || len(first.Readers) != 2 {
+			t.Errorf("the doctor's first entry: author %s, readers %d, want the doctor and 2", first.Entry.AuthorName, len(first.Readers))
+		}
+		inbox, _, err := tl.Inbox(ctx, actor("fukuoka", "ohori-cm"), timeline.InboxFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waiting := 0
+		for _, it := range inbox {
+			if it.Entry.ActionRequired && it.Entry.DoneAt.IsZero() {
+				waiting++
+			}
+		}
+		if waiting == 0 {
+			t.Errorf("the care manager's inbox has no entry waiting for action: %d items", len(inbox))
 		}
 	})
 }

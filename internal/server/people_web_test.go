@@ -900,8 +900,13 @@ func TestPeopleWebFukuoka(t *testing.T) {
 		}
 		id := register(t, cm.C, "fukuoka", with(f, "health_insured_no", "１２・３４５"))
 		page := "/n/fukuoka/people/" + id
-		if r := cm.C.get(page); !strings.Contains(r.Body, "<dd>12-345</dd>") {
+		r = cm.C.get(page)
+		if !strings.Contains(r.Body, "<dd>12-345</dd>") {
 			t.Errorf("the health insured number is not normalised on the page")
+		}
+		// fukuoka §14 (3): staff message each other about the person from the person's page.
+		if !strings.Contains(r.Body, `href="/n/fukuoka/messages/new?person=`+id+`" id="message-link"`) {
+			t.Errorf("no link to message about the person on the care manager's page")
 		}
 		op := newClient(t, s.URL)
 		op.loginOperator(s, "fukuoka")
@@ -924,6 +929,9 @@ func TestPeopleWebFukuoka(t *testing.T) {
 		r = op.get(page)
 		if !strings.Contains(r.Body, `action="/n/fukuoka/people/`+id+`/read-window"`) {
 			t.Fatalf("the operator is not offered to close the read window\n%s", r.Body)
+		}
+		if strings.Contains(r.Body, `id="message-link"`) {
+			t.Errorf("the operator is offered staff messages (fukuoka §14 (3): between 業務利用者)")
 		}
 		if r := op.post(page+"/read-window", url.Values{"close_from": {"2026-12-32"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="close_from-error"`) {
 			t.Errorf("close with a bad date: %d", r.Status)
